@@ -1,0 +1,54 @@
+# RDMA dma-buf MRs for Linux 5.10: the series and the harness that proves it.
+# See README.md. Every target is a small script in harness/.
+
+H := harness
+
+.PHONY: run check deps base apply series series-check lint config build \
+	build-each guest clean help
+
+help:
+	@echo "make run     apply, build, boot a guest and show the main job"
+	@echo "make check   every check and test; ends with 'N passed, N failed'"
+	@echo "make series  regenerate series/ from the kernel tree"
+	@echo "other steps: deps base apply series-check lint config build build-each guest clean"
+
+run: apply config build guest
+	$(H)/boot.sh run
+
+check:
+	$(H)/check.sh
+
+deps:
+	$(H)/deps.sh
+
+base: deps
+	$(H)/fetch-base.sh
+
+apply: base
+	$(H)/apply.sh
+
+series:
+	$(H)/series.sh write
+
+series-check:
+	$(H)/series.sh check
+
+lint:
+	rm -f out/results.txt
+	$(H)/lint.sh
+
+config:
+	$(H)/config.sh
+
+build:
+	$(H)/build.sh
+
+build-each:
+	$(H)/build-each.sh
+
+guest:
+	$(H)/guest-tests.sh
+	$(H)/initramfs.sh
+
+clean:
+	rm -rf out

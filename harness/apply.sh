@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Put the kernel tree at base plus series/, applied with git am on a fresh
+# branch. If the branch already produces exactly series/, leave it alone so
+# that file times, and so the incremental build, are kept.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+mkdir -p "$OUT"
+cd "$LINUX"
+git rev-parse -q --verify refs/tags/base >/dev/null || die "no base tree: run harness/fetch-base.sh"
+
+if [ "$(git symbolic-ref -q --short HEAD)" = "$BRANCH" ] &&
+	"$TOP/harness/series.sh" check >/dev/null 2>&1; then
+	echo "==> $LINUX already holds the series ($(git rev-list --count base..HEAD) patches)"
+	exit 0
+fi
+[ -z "$(git status --porcelain)" ] ||
+	die "$LINUX has uncommitted changes: commit them (and 'make series') or stash them"
+
+old=$(git rev-parse -q --verify "refs/heads/$BRANCH" || true)
+[ -n "$old" ] && git update-ref refs/harness/previous "$old"
+
+patches=()
+for p in "$TOP"/series/[0-9][0-9][0-9][0-9]-*.patch; do
+	[ -e "$p" ] || continue
+	case "$p" in */0000-cover-letter.patch) continue ;; esac
+	patches+=("$p")
+done
+step "applying ${#patches[@]} patches onto base (branch $BRANCH)"
+git checkout -q -B "$BRANCH" base
+for p in "${patches[@]}"; do
+	if ! git am -q --no-3way "$p" >"$OUT/git-am.log" 2>&1; then
+		git am --abort >/dev/null 2>&1 || true
+		cat "$OUT/git-am.log" >&2
+		die "patch ${p##*/} does not apply"
+	fi
+done
+
+# The cover letter's subject and blurb become the branch description, so
+# that series.sh regenerates the cover letter as written.
+cover=$TOP/series/0000-cover-letter.patch
+if [ -f "$cover" ]; then
+	awk '/^Subject: / { sub(/^Subject: \[PATCH[^]]*\] */, ""); print; print ""; next }
+		hdr_done && /^[^ ].* \([0-9]+\):$/ { exit }
+		hdr_done { print; next }
+		/^$/ { hdr_done = 1 }' "$cover" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$OUT/cover.txt"
+	git config "branch.$BRANCH.description" "$(cat "$OUT/cover.txt")"
+fi
+[ -n "$old" ] && [ "$old" != "$(git rev-parse HEAD)" ] &&
+	echo "    (the branch's previous head is kept as refs/harness/previous)"
+exit 0

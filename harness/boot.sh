@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# boot.sh check|run: boot the built kernel with the initramfs under QEMU
+# (TCG; ACCEL=kvm to opt in), 2 vCPUs. The console goes to out/console.log
+# and, for "run", to the terminal; the kselftests' TAP comes out of the
+# second serial port into out/tap.log. The whole boot has a time limit.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+mode=${1:-check}
+limit=${GUEST_TIMEOUT:-2400}
+kernel=$KBUILD/arch/x86/boot/bzImage
+[ -f "$kernel" ] || die "no kernel at $kernel: run 'make build'"
+rm -f "$OUT/console.log" "$OUT/tap.log"
+
+step "booting the guest ($mode, ${ACCEL:-tcg}, limit ${limit} s, console: out/console.log)"
+start=$(date +%s)
+set +e
+timeout --foreground "$limit" qemu-system-x86_64 \
+	-accel "${ACCEL:-tcg}" -cpu max -smp 2 -m 3G \
+	-display none -monitor none -nic none -no-reboot \
+	-kernel "$kernel" -initrd "$OUT/initramfs.cpio.gz" \
+	-append "console=ttyS0 oops=panic panic=-1 kasan_multi_shot harness.mode=$mode" \
+	-serial stdio -serial "file:$OUT/tap.log" </dev/null 2>"$OUT/qemu.log" |
+	tr -d '\r' | tee "$OUT/console.log" |
+	if [ "$mode" = run ]; then
+		sed -n '/harness: init started/,$p'
+	else
+		grep --line-buffered -E 'harness: |kselftest: |KTAP|# Subtest|^\[ *[0-9.]+\] *(not )?ok [0-9]+ - '
+	fi
+rc=${PIPESTATUS[0]}
+set -e
+echo "    guest ran $(($(date +%s) - start)) s"
+tr -d '\r' <"$OUT/tap.log" >"$OUT/tap.log.tmp" 2>/dev/null && mv "$OUT/tap.log.tmp" "$OUT/tap.log"
+case $rc in
+0) ;;
+124) die "the guest did not finish within $limit s" ;;
+*) cat "$OUT/qemu.log" >&2; die "QEMU exited with status $rc" ;;
+esac

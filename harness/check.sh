@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# make check: every check and test, then one summary ending with the line
+# "N passed, N failed, N skipped". A step that leaves nothing to test
+# further (no tree, no kernel) stops the run but the summary still prints.
+set -uo pipefail
+. "$(dirname "$0")/env.sh"
+
+h=$TOP/harness
+mkdir -p "$OUT"
+res=$OUT/results.txt
+rm -f "$res" "$OUT/console.log" "$OUT/tap.log"
+record() { printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$res"; }
+finish() { python3 "$h/results.py" "$OUT" "$LINUX"; exit $?; }
+t0=$(date +%s)
+
+"$h/deps.sh" && "$h/fetch-base.sh" || { record fail "setup: base tree and packages"; finish; }
+if "$h/apply.sh"; then
+	record pass "series: applies to $BASE_PKG $BASE_VERSION with git am"
+else
+	record fail "series: applies to $BASE_PKG $BASE_VERSION with git am"
+	finish
+fi
+if "$h/series.sh" check; then
+	record pass "series: patch files are what the tree produces"
+else
+	record fail "series: patch files are what the tree produces" "see out/series.diff"
+fi
+step "linting the series"
+"$h/lint.sh" || true
+python3 "$TOP/tests/host/test_gate.py" "$LINUX" >>"$res"
+
+if [ "${BUILD_EACH:-1}" = 1 ] && [ -f "$KBUILD/vmlinux" ]; then
+	"$h/build-each.sh" || record fail "build: patch by patch" "see out/build-each.log"
+fi
+if "$h/config.sh" && "$h/build.sh"; then
+	record pass "build: bzImage with the whole series" \
+		"$(grep -c 'warning:' "$OUT/build.log") compiler warnings"
+else
+	record fail "build: bzImage with the whole series" "see out/build.log"
+	finish
+fi
+if ! { "$h/guest-tests.sh" && "$h/initramfs.sh"; }; then
+	record fail "guest: tests and initramfs build" "see above"
+	finish
+fi
+"$h/boot.sh" check || true
+echo "    make check took $(($(date +%s) - t0)) s"
+finish

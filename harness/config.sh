@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Configure the kernel: allnoconfig plus every fragment in config/, merged
+# with the tree's merge_config.sh; fail naming each requested symbol whose
+# value did not land in the final .config.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+mkdir -p "$KBUILD"
+frags=("$TOP"/config/*.config)
+step "configuring: allnoconfig + ${frags[*]##*/}"
+(cd "$LINUX" && scripts/kconfig/merge_config.sh -n -m -O "$KBUILD" "${frags[@]}" \
+	>"$KBUILD/merge_config.log" 2>&1 &&
+	make -s O="$KBUILD" olddefconfig >>"$KBUILD/merge_config.log" 2>&1) ||
+	{ cat "$KBUILD/merge_config.log" >&2; die "merge_config failed"; }
+
+bad=0
+while IFS= read -r line; do
+	case "$line" in
+	CONFIG_*=*) want=$line ;;
+	"# CONFIG_"*" is not set") want=$line ;;
+	*) continue ;;
+	esac
+	sym=${want#\# }
+	sym=${sym%%[= ]*}
+	got=$(grep -E "^($sym=|# $sym is not set)" "$KBUILD/.config" || true)
+	if [ "$got" != "$want" ] &&
+		! { [ -z "$got" ] && [ "$want" = "# $sym is not set" ]; }; then
+		echo "  requested: $want   got: ${got:-(absent)}" >&2
+		bad=1
+	fi
+done < <(cat "${frags[@]}")
+[ $bad -eq 0 ] || die "requested config symbols did not land (see above)"

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Fetch Debian's linux-source-5.10 (pinned version and sha256) from the
+# bullseye suite, through a private apt configuration that names the same
+# mirror as the system's own sources, and unpack it into a git tree whose
+# first commit is tagged "base".
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+deb=$CACHE/${BASE_PKG}_${BASE_VERSION}_all.deb
+
+mirror() {
+	local f
+	for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
+		[ -r "$f" ] || continue
+		awk '/^URIs:/ { print $2; exit } /^deb / { print $2; exit }' "$f" |
+			grep -m1 -v security && return 0
+	done
+	return 1
+}
+
+download() {
+	local apt=$CACHE/apt uri
+	uri=$(mirror) || die "no Debian mirror found in the system's apt sources"
+	mkdir -p "$apt/lists/partial" "$apt/archives/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri bullseye main" \
+		>"$apt/sources.list"
+	local opts=(-o Dir::Etc::sourcelist="$apt/sources.list"
+		-o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt/lists"
+		-o Dir::Cache::archives="$apt/archives" -o APT::Get::List-Cleanup=0)
+	step "fetching $BASE_PKG=$BASE_VERSION from bullseye"
+	apt-get -qq "${opts[@]}" -o APT::Sandbox::User=root update
+	(cd "$apt" && apt-get -qq "${opts[@]}" -o APT::Sandbox::User=root download "$BASE_PKG=$BASE_VERSION")
+	mv "$apt"/${BASE_PKG}_*.deb "$deb"
+}
+
+mkdir -p "$CACHE"
+[ -f "$deb" ] || download
+echo "$BASE_SHA256  $deb" | sha256sum -c --quiet - ||
+	{ rm -f "$deb"; die "sha256 mismatch for $deb (removed; rerun to fetch again)"; }
+
+if git -C "$LINUX" rev-parse -q --verify refs/tags/base >/dev/null 2>&1; then
+	exit 0
+fi
+
+step "unpacking the base tree into $LINUX"
+rm -rf "$LINUX" "$LINUX.tmp"
+mkdir -p "$LINUX.tmp"
+dpkg-deb --fsys-tarfile "$deb" |
+	tar -xO --wildcards '*/linux-source-5.10.tar.xz' | tar -xJ -C "$LINUX.tmp"
+mv "$LINUX.tmp/linux-source-5.10" "$LINUX"
+rmdir "$LINUX.tmp"
+
+step "committing the base tree (git, about a minute)"
+cd "$LINUX"
+git init -q -b "$BRANCH"
+git config user.name "${GIT_AUTHOR_NAME:-RDMA dma-buf harness}"
+git config user.email "${GIT_AUTHOR_EMAIL:-harness@localhost}"
+git config core.autocrlf false
+git add -A -f .
+git commit -q -m "Linux $BASE_VERSION (Debian $BASE_PKG)"
+git tag base

@@ -1,0 +1,66 @@
+#!/bin/sh
+# /init of the test guest (busybox sh). Sets up a veth pair with rxe0 and
+# siw0 on it, runs the kselftests through the tree's runner with their TAP
+# on the second serial port, checks the kernel's health, and powers off.
+# Kernel messages, and so KUnit's TAP, stay on the console (ttyS0).
+
+/bin/busybox --install -s /bin
+export PATH=/bin:/usr/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+mount -t debugfs debugfs /sys/kernel/debug
+exec </dev/console >/dev/console 2>&1
+
+say() { echo "harness: $*"; }
+tap=/dev/ttyS1
+stty -F $tap raw -echo 2>/dev/null
+
+mode=$(sed -n 's/.*harness.mode=\([a-z]*\).*/\1/p' /proc/cmdline)
+say "init started (mode ${mode:-check})"
+
+/bin/ip link set lo up
+/bin/ip link add veth0 type veth peer name veth1
+/bin/ip addr add 192.0.2.1/24 dev veth0
+/bin/ip addr add 192.0.2.2/24 dev veth1
+/bin/ip link set veth0 up
+/bin/ip link set veth1 up
+/bin/rdma link add rxe0 type rxe netdev veth0 || say "rdma link add rxe0 failed"
+/bin/rdma link add siw0 type siw netdev veth1 || say "rdma link add siw0 failed"
+
+# Wait up to 20 s for an active port with an IPv4-mapped GID at index 1.
+for dev in rxe0 siw0; do
+	p=/sys/class/infiniband/$dev/ports/1
+	i=0
+	until grep -q ACTIVE $p/state 2>/dev/null &&
+		{ [ $dev = siw0 ] || ! grep -q '^0000:0000:0000:0000' $p/gids/1; }; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && { say "$dev: port not active"; break; }
+		sleep 0.1
+	done
+	say "$dev: $(cat $p/state 2>/dev/null)"
+done
+/bin/rdma link show
+
+if [ "$mode" = run ]; then
+	/demo.sh
+else
+	echo "kselftest: start" >/dev/kmsg
+	/kselftest/run_kselftest.sh >$tap 2>&1
+	echo "kselftest: done" >/dev/kmsg
+fi
+
+# Health: two kmemleak scans (a leak is reported on the scan after the one
+# that first sees it unreferenced), then lockdep's verdict.
+# kmemleak only reports objects older than 5 s, hence the sleep.
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak
+	say "kmemleak: scanned"
+fi
+say "debug_locks=$(sed -n 's/^ *debug_locks: *//p' /proc/lockdep_stats)"
+say "done"
+poweroff -f

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Build what the guest runs: the tree's kselftest targets listed in
+# config/kselftests, installed as the tree's own "make install" of the
+# selftests would (run_kselftest.sh, its runner, kselftest-list.txt), plus
+# the harness's own tests (tests/guest/*.c) as the collection "harness".
+# Headers come from the build tree's headers_install, never the source tree.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+st=$LINUX/tools/testing/selftests
+inst=$OUT/kselftest
+rm -rf "$inst"
+mkdir -p "$inst/kselftest"
+
+make -s -C "$LINUX" O="$KBUILD" headers_install >"$OUT/kselftest-build.log" 2>&1 ||
+	{ cat "$OUT/kselftest-build.log" >&2; die "headers_install failed"; }
+cp "$st/run_kselftest.sh" "$inst/"
+cp "$st"/kselftest/{runner.sh,prefix.pl,module.sh} "$inst/kselftest/"
+
+export KSFT_KHDR_INSTALL_DONE=1 CFLAGS="-I$KBUILD/usr/include"
+for t in $(grep -v '^#' "$TOP/config/kselftests"); do
+	step "building kselftest $t"
+	make -s -C "$st/$t" OUTPUT="$KBUILD/kselftest/$t" INSTALL_PATH="$inst/$t" \
+		install >>"$OUT/kselftest-build.log" 2>&1 ||
+		{ cat "$OUT/kselftest-build.log" >&2; die "kselftest $t failed to build"; }
+	make -s --no-print-directory -C "$st/$t" OUTPUT="$KBUILD/kselftest/$t" \
+		emit_tests >>"$inst/kselftest-list.txt"
+done
+
+step "building the harness's guest tests"
+mkdir -p "$inst/harness"
+for src in "$TOP"/tests/guest/*.c; do
+	bin=$(basename "$src" .c)
+	gcc -Wall -O2 -I"$st" "$src" -o "$inst/harness/$bin" -libverbs ||
+		die "building $src failed"
+	echo "harness:$bin" >>"$inst/kselftest-list.txt"
+done
+echo "timeout=300" >"$inst/harness/settings"

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Make the guest's initramfs from the host's own binaries and their ldd
+# closure: busybox, iproute2's ip and rdma, coreutils' timeout (for the
+# kselftest runner), rdma-core's libraries with their providers and driver
+# files, the installed kselftests, and the init script.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+root=$OUT/initramfs
+rm -rf "$root"
+mkdir -p "$root"/{bin,usr/bin,etc,proc,sys,dev,tmp,lib64}
+
+add() { # copy a file to the same path under $root
+	mkdir -p "$root$(dirname "$1")"
+	cp -L "$1" "$root$1"
+}
+
+bins=(/bin/busybox /usr/bin/timeout /usr/bin/ip /usr/bin/rdma
+	/usr/bin/ibv_devinfo /usr/bin/ibv_rc_pingpong)
+libs=()
+for p in rxe siw; do libs+=(/usr/lib/x86_64-linux-gnu/libibverbs/lib$p-rdmav*.so); done
+elves=("${bins[@]}" "${libs[@]}")
+while IFS= read -r f; do elves+=("$f"); done < <(find "$OUT/kselftest" -type f -perm -u+x)
+
+for b in "${bins[@]}"; do cp -L "$b" "$root/bin/"; done
+ln -s ../../bin/timeout "$root/usr/bin/timeout"
+for l in "${libs[@]}"; do add "$l"; done
+for e in "${elves[@]}"; do
+	file -b "$e" 2>/dev/null | grep -q '^ELF' || continue
+	ldd "$e" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/lib64/ { print $1 }'
+done | sort -u | while IFS= read -r l; do add "$l"; done
+mkdir -p "$root/etc/libibverbs.d"
+cp /etc/libibverbs.d/{rxe,siw}.driver "$root/etc/libibverbs.d/"
+
+cp -a "$OUT/kselftest" "$root/kselftest"
+cp "$TOP/harness/guest-init.sh" "$root/init"
+cp "$TOP/harness/guest-demo.sh" "$root/demo.sh"
+chmod +x "$root/init" "$root/demo.sh"
+
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/initramfs.cpio.gz"
+echo "==> initramfs: $(du -h "$OUT/initramfs.cpio.gz" | cut -f1)"
