@@ -40,10 +40,12 @@ done
 # that series.sh regenerates the cover letter as written.
 cover=$TOP/series/0000-cover-letter.patch
 if [ -f "$cover" ]; then
-	awk '/^Subject: / { sub(/^Subject: \[PATCH[^]]*\] */, ""); print; print ""; next }
-		hdr_done && /^[^ ].* \([0-9]+\):$/ { exit }
-		hdr_done { print; next }
-		/^$/ { hdr_done = 1 }' "$cover" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$OUT/cover.txt"
+	awk '!body && /^Subject: / { s = $0; sub(/^Subject: \[PATCH[^]]*\] */, "", s); subj = 1; next }
+		!body && subj && /^ / { s = s $0; next }
+		!body { subj = 0 }
+		!body && /^$/ { body = 1; print s; print ""; next }
+		body && /^[^ ].* \([0-9]+\):$/ { exit }
+		body { print }' "$cover" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$OUT/cover.txt"
 	git config "branch.$BRANCH.description" "$(cat "$OUT/cover.txt")"
 fi
 [ -n "$old" ] && [ "$old" != "$(git rev-parse HEAD)" ] &&

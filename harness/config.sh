@@ -6,7 +6,8 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 mkdir -p "$KBUILD"
-frags=("$TOP"/config/*.config)
+# EXTRA_CONFIG: more fragment files, for work in progress outside config/.
+frags=("$TOP"/config/*.config ${EXTRA_CONFIG:-})
 step "configuring: allnoconfig + ${frags[*]##*/}"
 (cd "$LINUX" && scripts/kconfig/merge_config.sh -n -m -O "$KBUILD" "${frags[@]}" \
 	>"$KBUILD/merge_config.log" 2>&1 &&

@@ -2,7 +2,7 @@
 # Install the Debian packages the harness needs; quiet when all are there.
 set -euo pipefail
 
-pkgs=(build-essential bc bison flex libelf-dev libssl-dev python3 perl
+pkgs=(build-essential bc bison flex libelf-dev libssl-dev python3 python3-ply python3-git perl
 	xz-utils file ccache sparse git cpio kmod busybox-static qemu-system-x86
 	iproute2 rdma-core libibverbs-dev ibverbs-providers ibverbs-utils)
 

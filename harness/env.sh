@@ -12,7 +12,7 @@ export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
 BASE_PKG=linux-source-5.10
 BASE_VERSION=5.10.223-1
 BASE_SHA256=f733d27d239d65598d96d7a72f71ac50f49f2380192a1b3b4ca2f5ad5144dd63
-BRANCH=dmabuf-mr
+BRANCH=${BRANCH:-dmabuf-mr}
 JOBS=${JOBS:-$(nproc)}
 
 die() { echo "error: $*" >&2; exit 1; }

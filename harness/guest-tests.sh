@@ -18,12 +18,13 @@ cp "$st/run_kselftest.sh" "$inst/"
 cp "$st"/kselftest/{runner.sh,prefix.pl,module.sh} "$inst/kselftest/"
 
 export KSFT_KHDR_INSTALL_DONE=1 CFLAGS="-I$KBUILD/usr/include"
-for t in $(grep -v '^#' "$TOP/config/kselftests"); do
+for t in $(grep -hv '^#' "$TOP/config/kselftests" ${EXTRA_KSELFTESTS:-}); do
 	step "building kselftest $t"
+	mkdir -p "$KBUILD/kselftest/$t"
 	make -s -C "$st/$t" OUTPUT="$KBUILD/kselftest/$t" INSTALL_PATH="$inst/$t" \
 		install >>"$OUT/kselftest-build.log" 2>&1 ||
 		{ cat "$OUT/kselftest-build.log" >&2; die "kselftest $t failed to build"; }
-	make -s --no-print-directory -C "$st/$t" OUTPUT="$KBUILD/kselftest/$t" \
+	make -s --no-print-directory -C "$st/$t" OUTPUT="$KBUILD/kselftest/$t" COLLECTION="$t" \
 		emit_tests >>"$inst/kselftest-list.txt"
 done
 

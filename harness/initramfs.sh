@@ -27,7 +27,7 @@ ln -s ../../bin/timeout "$root/usr/bin/timeout"
 for l in "${libs[@]}"; do add "$l"; done
 for e in "${elves[@]}"; do
 	file -b "$e" 2>/dev/null | grep -q '^ELF' || continue
-	ldd "$e" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/lib64/ { print $1 }'
+	ldd "$e" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/lib64/ { print $1 }'  || true
 done | sort -u | while IFS= read -r l; do add "$l"; done
 mkdir -p "$root/etc/libibverbs.d"
 cp /etc/libibverbs.d/{rxe,siw}.driver "$root/etc/libibverbs.d/"
