@@ -4,13 +4,14 @@
 H := harness
 
 .PHONY: run check deps base apply series series-check lint config build \
-	build-each guest clean help
+	build-each rdma-core guest clean help
 
 help:
 	@echo "make run     apply, build, boot a guest and show the main job"
 	@echo "make check   every check and test; ends with 'N passed, N failed'"
 	@echo "make series  regenerate series/ from the kernel tree"
-	@echo "other steps: deps base apply series-check lint config build build-each guest clean"
+	@echo "other steps: deps base apply series-check lint config build build-each"
+	@echo "             rdma-core guest clean"
 
 run: apply config build guest
 	$(H)/boot.sh run
@@ -46,7 +47,10 @@ build:
 build-each:
 	$(H)/build-each.sh
 
-guest:
+rdma-core:
+	$(H)/rdma-core.sh
+
+guest: rdma-core
 	$(H)/guest-tests.sh
 	$(H)/initramfs.sh
 

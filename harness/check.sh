@@ -14,6 +14,12 @@ finish() { python3 "$h/results.py" "$OUT" "$LINUX"; exit $?; }
 t0=$(date +%s)
 
 "$h/deps.sh" && "$h/fetch-base.sh" || { record fail "setup: base tree and packages"; finish; }
+if "$h/rdma-core.sh"; then
+	record pass "setup: patched rdma-core builds without warnings"
+else
+	record fail "setup: patched rdma-core builds without warnings"
+	finish
+fi
 if "$h/apply.sh"; then
 	record pass "series: applies to $BASE_PKG $BASE_VERSION with git am"
 else

@@ -23,7 +23,7 @@ tap=/dev/ttyS1
 stty -F $tap raw -echo 2>/dev/null
 
 mode=$(sed -n 's/.*harness.mode=\([a-z]*\).*/\1/p' /proc/cmdline)
-say "init started (mode ${mode:-check})"
+say "init started (mode ${mode:-check}), $(cat /etc/rdma-core-version)"
 
 /bin/ip link set lo up
 /bin/ip link add veth0 type veth peer name veth1

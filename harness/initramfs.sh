@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Make the guest's initramfs from the host's own binaries and their ldd
 # closure: busybox, iproute2's ip and rdma, coreutils' timeout (for the
-# kselftest runner), rdma-core's libraries with their providers and driver
-# files, the installed kselftests, and the init script.
+# kselftest runner), the installed kselftests, and the init script; and
+# rdma-core: by default the patched build of harness/rdma-core.sh (rxe and
+# siw providers with reg_dmabuf_mr), with RDMA_CORE=debian the host's own.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -18,8 +19,23 @@ add() { # copy a file to the same path under $root
 bins=(/bin/busybox /usr/bin/timeout /usr/bin/ip /usr/bin/rdma
 	/usr/bin/ibv_devinfo /usr/bin/ibv_rc_pingpong)
 libs=()
-for p in rxe siw; do libs+=(/usr/lib/x86_64-linux-gnu/libibverbs/lib$p-rdmav*.so); done
-elves=("${bins[@]}" "${libs[@]}")
+case ${RDMA_CORE:-patched} in
+patched)
+	rc=$CACHE/rdma-core/prefix
+	[ -f "$rc/.stamp" ] || die "no patched rdma-core in $rc: run harness/rdma-core.sh"
+	provdir=$rc/lib/libibverbs drivers=$rc/etc/libibverbs.d
+	verbs=$(readlink -f "$rc/lib/libibverbs.so.1")
+	rc_version="rdma-core $(basename "$verbs" | sed 's/.*\.so\.[0-9]*\.[0-9]*\.//') with the rdma-core/ patches"
+	;;
+debian)
+	provdir=/usr/lib/x86_64-linux-gnu/libibverbs drivers=/etc/libibverbs.d
+	verbs=
+	rc_version="Debian's rdma-core $(dpkg-query -W -f='${Version}' rdma-core)"
+	;;
+*) die "RDMA_CORE must be patched or debian" ;;
+esac
+for p in rxe siw; do libs+=("$provdir"/lib$p-rdmav*.so); done
+elves=("${bins[@]}" "${libs[@]}" $verbs)
 while IFS= read -r f; do elves+=("$f"); done < <(find "$OUT/kselftest" -type f -perm -u+x)
 
 for b in "${bins[@]}"; do cp -L "$b" "$root/bin/"; done
@@ -29,8 +45,11 @@ for e in "${elves[@]}"; do
 	file -b "$e" 2>/dev/null | grep -q '^ELF' || continue
 	ldd "$e" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/lib64/ { print $1 }'  || true
 done | sort -u | while IFS= read -r l; do add "$l"; done
-mkdir -p "$root/etc/libibverbs.d"
-cp /etc/libibverbs.d/{rxe,siw}.driver "$root/etc/libibverbs.d/"
+mkdir -p "$root$drivers"
+cp "$drivers"/{rxe,siw}.driver "$root$drivers/"
+# Programs find libibverbs.so.1 where ldd found the host's: put ours there.
+[ -z "$verbs" ] || cp "$verbs" "$root/lib/x86_64-linux-gnu/libibverbs.so.1"
+echo "$rc_version" >"$root/etc/rdma-core-version"
 
 cp -a "$OUT/kselftest" "$root/kselftest"
 cp "$TOP/harness/guest-init.sh" "$root/init"
