@@ -16,7 +16,7 @@ step "booting the guest ($mode, ${ACCEL:-tcg}, limit ${limit} s, console: out/co
 start=$(date +%s)
 set +e
 timeout --foreground "$limit" qemu-system-x86_64 \
-	-accel "${ACCEL:-tcg}" -cpu max,la57=off -smp 2 -m 2G \
+	-accel "${ACCEL:-tcg}" -cpu max,la57=off -smp 2 -m 1G \
 	-display none -monitor none -nic none -no-reboot \
 	-kernel "$kernel" -initrd "$OUT/initramfs.cpio.gz" \
 	-append "console=ttyS0 oops=panic panic=-1 kasan_multi_shot harness.mode=$mode" \

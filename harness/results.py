@@ -31,7 +31,7 @@ HEALTH = [
         r'INFO: possible .*locking|bad unlock balance|held lock freed')),
     ('no KASAN report', re.compile(r'KASAN')),
     ('no kmemleak leak', re.compile(r'unreferenced object|suspected memory leak')),
-    ('no DMA-API debug report', re.compile(r'DMA-API: .*(?:device driver|bug)')),
+    ('no DMA-API debug report', re.compile(r'DMA-API: .*device driver')),
 ]
 
 
@@ -126,7 +126,7 @@ def health(tally, console):
         hits = [l for l in lines if pattern.search(l)]
         tally.add('health', 'fail' if hits else 'pass', name,
                   hits[0].strip()[:150] if hits else '')
-    m = re.search(r'harness: debug_locks=(\d*)', console)
+    m = re.search(r'harness: (?:\[[0-9.]+\] )?debug_locks=(\d*)', console)
     ok = bool(m) and m.group(1) == '1'
     tally.add('health', 'pass' if ok else 'fail', 'debug_locks stays 1',
               '' if ok else 'debug_locks=%s' % (m.group(1) if m else 'unknown'))
@@ -140,7 +140,7 @@ def main():
     cpath = os.path.join(out, 'console.log')
     if os.path.exists(cpath):
         console = open(cpath, errors='replace').read()
-        done = 'harness: done' in console
+        done = re.search(r'^harness: (?:\[[0-9.]+\] )?done$', console, re.M) is not None
         tally.add('guest', 'pass' if done else 'fail', 'boots and completes',
                   '' if done else 'no "harness: done" on the console')
         kunit(tally, console, tree)

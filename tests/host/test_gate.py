@@ -18,8 +18,8 @@ KUNIT = """[    1.0] TAP version 14
 [    1.0]     ok 1 - list_test_list_init
 [    1.0] ok 1 - list-kernel-test
 """
-INIT = 'harness: init started (mode check)\n'
-END = 'harness: debug_locks=1\nharness: done\n'
+INIT = 'harness: [75.81] init started (mode check)\n'
+END = 'harness: [345.65] debug_locks=1\nharness: [345.73] done\n'
 TAP = """TAP version 13
 1..2
 # selftests: harness: rc_traffic
@@ -54,6 +54,8 @@ CASES = [
         '] ok 1 - list-kernel', '] not ok 1 - list-kernel') + INIT + END, TAP, 1),
     ('missing KUnit output fails', INIT + END, TAP, 1),
     ('missing kselftest output fails', KUNIT + INIT + END, '', 1),
+    ('a DMA-API debug report fails', KUNIT + INIT + 'DMA-API: rxe0-dmabuf: device driver '
+     'frees DMA memory with wrong function\n' + END, TAP, 1),
     ('exit 77 counts as a skip, not a pass', KUNIT + INIT + END,
      TAP.replace('ok 2 selftests: drivers/dma-buf: udmabuf',
                  'not ok 2 selftests: drivers/dma-buf: udmabuf # exit=77'), 0),
