@@ -25,7 +25,7 @@ timeout --foreground "$limit" qemu-system-x86_64 \
 	if [ "$mode" = run ]; then
 		sed -n '/harness: init started/,$p'
 	else
-		grep --line-buffered -E 'harness: |kselftest: |KTAP|# Subtest|^\[ *[0-9.]+\] *(not )?ok [0-9]+ - '
+		grep --line-buffered -E 'harness: |kselftest: |^\[ *[0-9.]+\] (not )?ok [0-9]+ - '
 	fi
 rc=${PIPESTATUS[0]}
 set -e
