@@ -1,4 +1,4 @@
-# Paths and pins shared by the harness scripts; sourced, never run.
+# Paths, pins and the few helpers the harness scripts share; sourced, never run.
 # Everything outside git lives under $CACHE so that it survives a fresh
 # clone: the base tarball, the kernel tree, the build tree and ccache.
 
@@ -17,3 +17,47 @@ JOBS=${JOBS:-$(nproc)}
 
 die() { echo "error: $*" >&2; exit 1; }
 step() { echo "==> $*"; }
+
+# install_pkgs PKG...: install those not yet installed from Debian's
+# packages, quietly; their output is shown only if the install fails.
+install_pkgs() {
+	local p missing=() sudo='' log
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	step "installing: ${missing[*]}"
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	log=$(mktemp)
+	if ! { $sudo apt-get update -qq &&
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+			--no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		die "package installation failed"
+	fi
+	rm -f "$log"
+}
+
+# private_apt DIR TYPE SUITE: an apt configuration of its own in DIR, with
+# one sources line of TYPE (deb or deb-src) for SUITE on the same Debian
+# mirror as the system's sources (read here, never written in the repo),
+# updated. Sets APT_OPTS for the apt-get calls that use it.
+private_apt() {
+	local dir=$1 type=$2 suite=$3 uri f
+	for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
+		[ -r "$f" ] || continue
+		uri=$(awk '/^URIs:/ { print $2 } /^deb / { print $2 }' "$f" | grep -m1 -v security) &&
+			break
+	done
+	[ -n "${uri:-}" ] || die "no Debian mirror found in the system's apt sources"
+	mkdir -p "$dir/lists/partial" "$dir/archives/partial"
+	echo "$type [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $suite main" \
+		>"$dir/sources.list"
+	APT_OPTS=(-o Dir::Etc::sourcelist="$dir/sources.list"
+		-o Dir::Etc::sourceparts=- -o Dir::State::Lists="$dir/lists"
+		-o Dir::Cache::archives="$dir/archives" -o APT::Get::List-Cleanup=0
+		-o APT::Sandbox::User=root)
+	apt-get -qq "${APT_OPTS[@]}" update
+}

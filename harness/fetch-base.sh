@@ -8,28 +8,11 @@ set -euo pipefail
 
 deb=$CACHE/${BASE_PKG}_${BASE_VERSION}_all.deb
 
-mirror() {
-	local f
-	for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
-		[ -r "$f" ] || continue
-		awk '/^URIs:/ { print $2; exit } /^deb / { print $2; exit }' "$f" |
-			grep -m1 -v security && return 0
-	done
-	return 1
-}
-
 download() {
-	local apt=$CACHE/apt uri
-	uri=$(mirror) || die "no Debian mirror found in the system's apt sources"
-	mkdir -p "$apt/lists/partial" "$apt/archives/partial"
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri bullseye main" \
-		>"$apt/sources.list"
-	local opts=(-o Dir::Etc::sourcelist="$apt/sources.list"
-		-o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt/lists"
-		-o Dir::Cache::archives="$apt/archives" -o APT::Get::List-Cleanup=0)
+	local apt=$CACHE/apt
 	step "fetching $BASE_PKG=$BASE_VERSION from bullseye"
-	apt-get -qq "${opts[@]}" -o APT::Sandbox::User=root update
-	(cd "$apt" && apt-get -qq "${opts[@]}" -o APT::Sandbox::User=root download "$BASE_PKG=$BASE_VERSION")
+	private_apt "$apt" deb bullseye
+	(cd "$apt" && apt-get -qq "${APT_OPTS[@]}" download "$BASE_PKG=$BASE_VERSION")
 	mv "$apt"/${BASE_PKG}_*.deb "$deb"
 }
 

@@ -25,65 +25,27 @@ log=$RC/build.log
 patches=("$TOP"/rdma-core/*.patch)
 [ -f "${patches[0]}" ] || die "no patches in $TOP/rdma-core"
 
-# Debian packages the build needs (bookworm); quiet when all are there.
-deps() {
-	local p missing=() sudo='' dlog
-	for p in cmake ninja-build pkg-config gcc libc6-dev python3 git \
-		libnl-3-dev libnl-route-3-dev libudev-dev; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-			missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	step "installing: ${missing[*]}"
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	dlog=$(mktemp)
-	if ! { $sudo apt-get update -qq &&
-		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-			--no-install-recommends "${missing[@]}"; } >"$dlog" 2>&1; then
-		cat "$dlog" >&2
-		rm -f "$dlog"
-		die "package installation failed"
-	fi
-	rm -f "$dlog"
-}
-
-mirror() {
-	local f
-	for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
-		[ -r "$f" ] || continue
-		awk '/^URIs:/ { print $2; exit } /^deb / { print $2; exit }' "$f" |
-			grep -m1 -v security && return 0
-	done
-	return 1
-}
-
 # The .dsc is not fetchable, so take the .orig tarball's URL and sha256
 # from the (signed) Sources index and fetch it with apt's own downloader.
 download() {
-	local apt=$RC/apt uri line url sum
-	uri=$(mirror) || die "no Debian mirror found in the system's apt sources"
-	mkdir -p "$apt/lists/partial" "$apt/archives/partial"
-	echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $RC_SUITE main" \
-		>"$apt/sources.list"
-	local opts=(-o Dir::Etc::sourcelist="$apt/sources.list"
-		-o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt/lists"
-		-o Dir::Cache::archives="$apt/archives" -o APT::Get::List-Cleanup=0
-		-o APT::Sandbox::User=root)
+	local line url sum
 	step "fetching $RC_PKG $RC_VERSION source from $RC_SUITE"
-	apt-get -qq "${opts[@]}" update
-	line=$(apt-get -qq "${opts[@]}" source --print-uris "$RC_PKG=$RC_DEB_VERSION" \
+	private_apt "$RC/apt" deb-src "$RC_SUITE"
+	line=$(apt-get -qq "${APT_OPTS[@]}" source --print-uris "$RC_PKG=$RC_DEB_VERSION" \
 		2>/dev/null | grep "_$RC_VERSION.orig.tar") || line=
 	[ -n "$line" ] || die "$RC_PKG=$RC_DEB_VERSION is not in the $RC_SUITE Sources index"
 	url=$(echo "$line" | awk '{ print $1 }' | tr -d "'")
 	sum=$(echo "$line" | awk '{ print $4 }')
 	[ "$sum" = "SHA256:$RC_SHA256" ] ||
 		die "the $RC_SUITE index lists $sum for the tarball, not the pinned $RC_SHA256"
-	/usr/lib/apt/apt-helper -qq "${opts[@]}" download-file "$url" "$tarball.part" \
+	/usr/lib/apt/apt-helper -qq "${APT_OPTS[@]}" download-file "$url" "$tarball.part" \
 		"SHA256:$RC_SHA256" >/dev/null || die "could not fetch $url"
 	mv "$tarball.part" "$tarball"
 }
 
-deps
+# What the build needs from Debian (bookworm).
+install_pkgs cmake ninja-build pkg-config gcc libc6-dev python3 git \
+	libnl-3-dev libnl-route-3-dev libudev-dev
 mkdir -p "$RC"
 [ -f "$tarball" ] || download
 echo "$RC_SHA256  $tarball" | sha256sum -c --quiet - ||
