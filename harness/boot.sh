@@ -23,7 +23,7 @@ timeout --foreground "$limit" qemu-system-x86_64 \
 	-serial stdio -serial "file:$OUT/tap.log" </dev/null 2>"$OUT/qemu.log" |
 	tr -d '\r' | tee "$OUT/console.log" |
 	if [ "$mode" = run ]; then
-		sed -n '/harness: init started/,$p'
+		sed -n '/^harness: .*init started/,$p'
 	else
 		grep --line-buffered -E 'harness: |kselftest: |^\[ *[0-9.]+\] (not )?ok [0-9]+ - '
 	fi

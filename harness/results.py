@@ -60,7 +60,7 @@ def host_checks(tally, path):
 
 def kunit(tally, console, tree):
     """Feed the boot part of the console (before init) to kunit.py parse."""
-    boot = console.split('harness: init started')[0]
+    boot = re.split(r'^harness: .*init started', console, maxsplit=1, flags=re.M)[0]
     if 'TAP version' not in boot:
         tally.add('kunit', 'fail', 'KUnit output', 'no KUnit TAP on the console')
         return
