@@ -13,6 +13,9 @@ BASE_PKG=linux-source-5.10
 BASE_VERSION=5.10.223-1
 BASE_SHA256=f733d27d239d65598d96d7a72f71ac50f49f2380192a1b3b4ca2f5ad5144dd63
 BRANCH=${BRANCH:-dmabuf-mr}
+# Where the patched rdma-core lives in the guest (and is built for); its
+# files are staged under $CACHE/rdma-core/dest on the host.
+RC_PREFIX=/usr/local/rdma-dmabuf-mr
 JOBS=${JOBS:-$(nproc)}
 
 die() { echo "error: $*" >&2; exit 1; }

@@ -21,10 +21,10 @@ bins=(/bin/busybox /usr/bin/timeout /usr/bin/ip /usr/bin/rdma
 libs=()
 case ${RDMA_CORE:-patched} in
 patched)
-	rc=$CACHE/rdma-core/prefix
+	rc=$CACHE/rdma-core/dest
 	[ -f "$rc/.stamp" ] || die "no patched rdma-core in $rc: run harness/rdma-core.sh"
-	provdir=$rc/lib/libibverbs drivers=$rc/etc/libibverbs.d
-	verbs=$(readlink -f "$rc/lib/libibverbs.so.1")
+	provdir=$rc$RC_PREFIX/lib/libibverbs drivers=$rc$RC_PREFIX/etc/libibverbs.d
+	verbs=$(readlink -f "$rc$RC_PREFIX/lib/libibverbs.so.1")
 	rc_version="rdma-core $(basename "$verbs" | sed 's/.*\.so\.[0-9]*\.[0-9]*\.//') with the rdma-core/ patches"
 	;;
 debian)
@@ -40,13 +40,21 @@ while IFS= read -r f; do elves+=("$f"); done < <(find "$OUT/kselftest" -type f -
 
 for b in "${bins[@]}"; do cp -L "$b" "$root/bin/"; done
 ln -s ../../bin/timeout "$root/usr/bin/timeout"
-for l in "${libs[@]}"; do add "$l"; done
+if [ -n "$verbs" ]; then
+	# The patched build is staged under $rc; in the guest it is at its prefix.
+	mkdir -p "$root$RC_PREFIX/lib/libibverbs"
+	cp "${libs[@]}" "$root$RC_PREFIX/lib/libibverbs/"
+else
+	for l in "${libs[@]}"; do add "$l"; done
+fi
 for e in "${elves[@]}"; do
 	file -b "$e" 2>/dev/null | grep -q '^ELF' || continue
 	ldd "$e" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/lib64/ { print $1 }'  || true
 done | sort -u | while IFS= read -r l; do add "$l"; done
-mkdir -p "$root$drivers"
-cp "$drivers"/{rxe,siw}.driver "$root$drivers/"
+guest_drivers=${RC_PREFIX}/etc/libibverbs.d
+[ -n "$verbs" ] || guest_drivers=$drivers
+mkdir -p "$root$guest_drivers"
+cp "$drivers"/{rxe,siw}.driver "$root$guest_drivers/"
 # Programs find libibverbs.so.1 where ldd found the host's: put ours there.
 [ -z "$verbs" ] || cp "$verbs" "$root/lib/x86_64-linux-gnu/libibverbs.so.1"
 echo "$rc_version" >"$root/etc/rdma-core-version"

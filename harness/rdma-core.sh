@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build rdma-core with the patches in rdma-core/ (dma-buf MRs for the rxe
-# and siw providers) and install it into $CACHE/rdma-core/prefix, for the
+# and siw providers) and install it, for prefix $RC_PREFIX, under
+# $CACHE/rdma-core/dest, for the
 # guest's initramfs. The source is Debian's rdma-core .orig tarball from
 # the trixie suite (pinned version and sha256), fetched through a private
 # apt configuration that names the same mirror as the system's sources.
@@ -19,8 +20,9 @@ RC=$CACHE/rdma-core
 tarball=$RC/${RC_PKG}_$RC_VERSION.orig.tar.gz
 src=$RC/src
 build=$RC/build
-prefix=$RC/prefix
-stamp=$prefix/.stamp
+dest=$RC/dest
+prefix=$dest$RC_PREFIX
+stamp=$dest/.stamp
 log=$RC/build.log
 patches=("$TOP"/rdma-core/*.patch)
 [ -f "${patches[0]}" ] || die "no patches in $TOP/rdma-core"
@@ -57,7 +59,7 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then
 fi
 
 step "unpacking $RC_PKG $RC_VERSION and applying ${#patches[@]} patches"
-rm -rf "$src" "$build" "$prefix"
+rm -rf "$src" "$build" "$dest"
 mkdir -p "$src"
 tar -xzf "$tarball" -C "$src" --strip-components=1
 git -C "$src" init -q -b dmabuf
@@ -76,8 +78,8 @@ done
 step "building $RC_PKG $RC_VERSION into $prefix (about a minute)"
 mkdir -p "$build"
 if ! { cmake -S "$src" -B "$build" -GNinja -DNO_PYVERBS=1 -DNO_MAN_PAGES=1 \
-	-DENABLE_WERROR=1 -DCMAKE_INSTALL_PREFIX="$prefix" &&
-	ninja -C "$build" -j "$JOBS" && ninja -C "$build" install; } >"$log" 2>&1; then
+	-DENABLE_WERROR=1 -DCMAKE_INSTALL_PREFIX="$RC_PREFIX" &&
+	ninja -C "$build" -j "$JOBS" && DESTDIR="$dest" ninja -C "$build" install; } >"$log" 2>&1; then
 	{ grep -v '^\[[0-9]*/[0-9]*\] ' "$log" || true; } | tail -n 40 >&2
 	die "$RC_PKG build failed (full log: $log)"
 fi
@@ -91,7 +93,7 @@ for p in rxe siw; do
 	grep -q " ${p}_reg_dmabuf_mr$" < <(nm "$prefix/lib/libibverbs/lib$p-rdmav"*.so) ||
 		die "lib$p has no ${p}_reg_dmabuf_mr: were the patches applied?"
 done
-grep -q "\"$prefix/etc/libibverbs.d\"" "$build/include/config.h" ||
-	die "libibverbs does not read its driver files from $prefix/etc/libibverbs.d"
+grep -q "\"$RC_PREFIX/etc/libibverbs.d\"" "$build/include/config.h" ||
+	die "libibverbs does not read its driver files from $RC_PREFIX/etc/libibverbs.d"
 
 echo "$key" >"$stamp"

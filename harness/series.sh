@@ -12,7 +12,11 @@ trap 'rm -rf "$tmp"' EXIT
 
 n=$(git -C "$LINUX" rev-list --count base..HEAD)
 if [ "$n" -gt 0 ]; then
-	git -C "$LINUX" format-patch -q --zero-commit --no-signature \
+	# The cover letter is "from" whoever runs this: make it the author of
+	# the newest patch, whatever the tree's local git identity.
+	git -C "$LINUX" -c user.name="$(git -C "$LINUX" log -1 --format=%an HEAD)" \
+		-c user.email="$(git -C "$LINUX" log -1 --format=%ae HEAD)" \
+		format-patch -q --zero-commit --no-signature \
 		--cover-letter --cover-from-description=subject \
 		-o "$tmp" base..HEAD
 	# The cover letter is dated "now"; date it like the newest patch.
