@@ -35,7 +35,7 @@ write)
 	echo "series/: $n patches and a cover letter written from $LINUX"
 	;;
 check)
-	if ! diff -ru -x '*.txt' -x '*.md' "$TOP/series" "$tmp" >"$OUT/series.diff" 2>&1; then
+	if ! diff -ru "$TOP/series" "$tmp" >"$OUT/series.diff" 2>&1; then
 		echo "series/ differs from what the tree produces (see out/series.diff);" \
 			"run 'make series' after committing in $LINUX" >&2
 		exit 1
