@@ -32,7 +32,7 @@ step "building the harness's guest tests"
 mkdir -p "$inst/harness"
 for src in "$TOP"/tests/guest/*.c; do
 	bin=$(basename "$src" .c)
-	gcc -Wall -O2 -I"$st" "$src" -o "$inst/harness/$bin" -libverbs ||
+	gcc -Wall -O2 -I"$st" "$src" -o "$inst/harness/$bin" -libverbs -lpthread ||
 		die "building $src failed"
 	echo "harness:$bin" >>"$inst/kselftest-list.txt"
 done

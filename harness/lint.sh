@@ -6,6 +6,13 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
+# checkpatch checks SPDX license tags with scripts/spdxcheck.py run by
+# "python", and silently skips the check when there is none (Debian has only
+# python3) or passes it when that python lacks ply. Give it the system's
+# python3, which has python3-ply.
+mkdir -p "$OUT/pybin"
+ln -sf /usr/bin/python3 "$OUT/pybin/python"
+export PATH=$OUT/pybin:$PATH
 res=$OUT/results.txt
 fail=0
 record() { # status name detail

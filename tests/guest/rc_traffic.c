@@ -12,9 +12,8 @@
 #include <infiniband/verbs.h>
 
 #include "kselftest_harness.h"
+#include "rc_pair.h"
 
-#define GID_INDEX	1	/* IPv4-mapped GID of the veth address */
-#define PORT		1
 #define CQ_TIMEOUT_MS	10000
 
 FIXTURE(rc)
@@ -31,67 +30,16 @@ FIXTURE_VARIANT(rc)
 {
 	const char *dev;
 	size_t len;
+	bool page_aligned;	/* an MR of whole pages, ending on a page */
 };
 
 FIXTURE_VARIANT_ADD(rc, rxe_one_byte) { .dev = "rxe0", .len = 1 };
 FIXTURE_VARIANT_ADD(rc, rxe_one_page) { .dev = "rxe0", .len = 4096 };
 FIXTURE_VARIANT_ADD(rc, rxe_unaligned) { .dev = "rxe0", .len = 3 * 4096 + 123 };
 FIXTURE_VARIANT_ADD(rc, rxe_one_mib) { .dev = "rxe0", .len = 1 << 20 };
-
-static struct ibv_context *open_device(const char *name)
-{
-	struct ibv_device **list = ibv_get_device_list(NULL);
-	struct ibv_context *ctx = NULL;
-	int i;
-
-	if (!list)
-		return NULL;
-	for (i = 0; list[i]; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), name))
-			ctx = ibv_open_device(list[i]);
-	ibv_free_device_list(list);
-	return ctx;
-}
-
-static int connect_qp(struct ibv_qp *qp, uint32_t dest_qpn, const union ibv_gid *gid)
-{
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_INIT,
-		.port_num = PORT,
-		.qp_access_flags = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
-				   IBV_ACCESS_REMOTE_READ,
-	};
-
-	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-			  IBV_QP_ACCESS_FLAGS))
-		return -1;
-
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = IBV_MTU_1024;
-	a.dest_qp_num = dest_qpn;
-	a.max_dest_rd_atomic = 1;
-	a.min_rnr_timer = 12;
-	a.ah_attr.is_global = 1;
-	a.ah_attr.grh.dgid = *gid;
-	a.ah_attr.grh.sgid_index = GID_INDEX;
-	a.ah_attr.grh.hop_limit = 1;
-	a.ah_attr.port_num = PORT;
-	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-			  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))
-		return -1;
-
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.timeout = 14;
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;
-	a.max_rd_atomic = 1;
-	return ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
-			     IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN |
-			     IBV_QP_MAX_QP_RD_ATOMIC);
-}
+/* 256 pages: exactly one full page map of rxe, read to its very end. */
+FIXTURE_VARIANT_ADD(rc, rxe_one_mib_page_aligned) {
+	.dev = "rxe0", .len = 1 << 20, .page_aligned = true };
 
 /* Wait for @n successful completions; any error status fails. */
 static int wait_cq(struct ibv_cq *cq, int n, struct ibv_wc *last)
@@ -154,8 +102,12 @@ FIXTURE_SETUP(rc)
 	init.send_cq = self->cq;
 	init.recv_cq = self->cq;
 	for (i = 0; i < 2; i++) {
-		self->buf[i] = calloc(1, variant->len);
+		if (variant->page_aligned)
+			self->buf[i] = aligned_alloc(4096, variant->len);
+		else
+			self->buf[i] = malloc(variant->len);
 		ASSERT_NE(NULL, self->buf[i]);
+		memset(self->buf[i], 0, variant->len);
 		self->mr[i] = ibv_reg_mr(self->pd, self->buf[i], variant->len,
 					 IBV_ACCESS_LOCAL_WRITE |
 					 IBV_ACCESS_REMOTE_WRITE |
@@ -165,8 +117,8 @@ FIXTURE_SETUP(rc)
 		ASSERT_NE(NULL, self->qp[i]);
 	}
 	ASSERT_EQ(0, ibv_query_gid(self->ctx, PORT, GID_INDEX, &gid));
-	ASSERT_EQ(0, connect_qp(self->qp[0], self->qp[1]->qp_num, &gid));
-	ASSERT_EQ(0, connect_qp(self->qp[1], self->qp[0]->qp_num, &gid));
+	ASSERT_EQ(0, connect_qp(self->qp[0], self->qp[1]->qp_num, &gid, 12));
+	ASSERT_EQ(0, connect_qp(self->qp[1], self->qp[0]->qp_num, &gid, 12));
 }
 
 FIXTURE_TEARDOWN(rc)
@@ -195,24 +147,12 @@ FIXTURE_TEARDOWN(rc)
 		SKIP(return, "no RDMA device %s", variant->dev); \
 } while (0)
 
-static int post_rdma(FIXTURE_DATA(rc) *self, size_t len, enum ibv_wr_opcode op,
-		     int local, int remote)
+static int post_rdma_rc(FIXTURE_DATA(rc) *self, size_t len,
+			enum ibv_wr_opcode op, int local, int remote)
 {
-	struct ibv_sge sge = {
-		.addr = (uintptr_t)self->buf[local],
-		.length = len,
-		.lkey = self->mr[local]->lkey,
-	};
-	struct ibv_send_wr wr = {
-		.sg_list = &sge,
-		.num_sge = 1,
-		.opcode = op,
-		.send_flags = IBV_SEND_SIGNALED,
-		.wr.rdma.remote_addr = (uintptr_t)self->buf[remote],
-		.wr.rdma.rkey = self->mr[remote]->rkey,
-	}, *bad;
-
-	return ibv_post_send(self->qp[local], &wr, &bad);
+	return post_rdma(self->qp[local], op, self->buf[local], len,
+			 self->mr[local]->lkey, (uintptr_t)self->buf[remote],
+			 self->mr[remote]->rkey);
 }
 
 TEST_F(rc, write_lands_every_byte)
@@ -222,7 +162,7 @@ TEST_F(rc, write_lands_every_byte)
 	NEED_DEVICE();
 
 	fill(self->buf[0], variant->len, 1);
-	ASSERT_EQ(0, post_rdma(self, variant->len, IBV_WR_RDMA_WRITE, 0, 1));
+	ASSERT_EQ(0, post_rdma_rc(self, variant->len, IBV_WR_RDMA_WRITE, 0, 1));
 	ASSERT_EQ(0, wait_cq(self->cq, 1, &wc));
 	ASSERT_EQ(IBV_WC_RDMA_WRITE, wc.opcode);
 	ASSERT_EQ(0, memcmp(self->buf[0], self->buf[1], variant->len));
@@ -235,7 +175,7 @@ TEST_F(rc, read_returns_every_byte)
 	NEED_DEVICE();
 
 	fill(self->buf[1], variant->len, 2);
-	ASSERT_EQ(0, post_rdma(self, variant->len, IBV_WR_RDMA_READ, 0, 1));
+	ASSERT_EQ(0, post_rdma_rc(self, variant->len, IBV_WR_RDMA_READ, 0, 1));
 	ASSERT_EQ(0, wait_cq(self->cq, 1, &wc));
 	ASSERT_EQ(IBV_WC_RDMA_READ, wc.opcode);
 	ASSERT_EQ(0, memcmp(self->buf[0], self->buf[1], variant->len));
@@ -254,7 +194,7 @@ TEST_F(rc, send_lands_in_posted_receive)
 	rwr.sg_list = &rsge;
 	fill(self->buf[0], variant->len, 3);
 	ASSERT_EQ(0, ibv_post_recv(self->qp[1], &rwr, &rbad));
-	ASSERT_EQ(0, post_rdma(self, variant->len, IBV_WR_SEND, 0, 1));
+	ASSERT_EQ(0, post_rdma_rc(self, variant->len, IBV_WR_SEND, 0, 1));
 	ASSERT_EQ(0, wait_cq(self->cq, 2, &wc));
 	ASSERT_EQ(0, memcmp(self->buf[0], self->buf[1], variant->len));
 }
