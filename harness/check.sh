@@ -44,14 +44,16 @@ else
 fi
 # Building patch by patch needs the prepared build tree made above; it
 # leaves files with new times (and maybe a .config without later symbols),
-# so configure and build once more to get back to the series' head.
+# and the W=1/sparse pass rebuilds the series' files with other flags, so
+# configure and build once more to get back to the series' head.
 if [ "${BUILD_EACH:-1}" = 1 ]; then
 	"$h/build-each.sh" || record fail "build: patch by patch" "see out/build-each.log"
-	{ "$h/config.sh" && "$h/build.sh"; } ||
-		{ record fail "build: rebuild at the series' head"; finish; }
 else
 	record skip "build: patch by patch" "BUILD_EACH=0"
 fi
+"$h/warnings.sh" || true
+{ "$h/config.sh" && "$h/build.sh"; } ||
+	{ record fail "build: rebuild at the series' head"; finish; }
 if ! { "$h/guest-tests.sh" && "$h/initramfs.sh"; }; then
 	record fail "guest: tests and initramfs build" "see above"
 	finish
