@@ -85,6 +85,9 @@ def kunit(tally, console, tree):
 
 TOP_RE = re.compile(r'^(not ok|ok) \d+ selftests: (\S+): (\S+)(.*)$')
 SUB_RE = re.compile(r'^# (not ok|ok) \d+ (\S*)(.*)$')
+# 5.10's kselftest_harness.h names a skipped case only in its RUN line:
+# "# #  RUN           fixture.variant.test ..." then "# ok 7 # SKIP why".
+RUN_RE = re.compile(r'^# #\s+RUN\s+(\S+) \.\.\.')
 
 
 def kselftests(tally, tap):
@@ -92,10 +95,19 @@ def kselftests(tally, tap):
     kselftest_harness.h also prints one nested line per test case, and
     those are what is counted for it."""
     subs = []
+    running = None
     for line in tap.splitlines():
+        m = RUN_RE.match(line)
+        if m:
+            running = m.group(1)
+            continue
         m = SUB_RE.match(line)
         if m:
-            subs.append(m.groups())
+            v, name, srest = m.groups()
+            if name.startswith('#'):    # "ok 7 # SKIP why": no name
+                name, srest = running or '', name + srest
+            subs.append((v, name, srest))
+            running = None
             continue
         m = TOP_RE.match(line)
         if not m:

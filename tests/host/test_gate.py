@@ -59,6 +59,11 @@ CASES = [
     ('exit 77 counts as a skip, not a pass', KUNIT + INIT + END,
      TAP.replace('ok 2 selftests: drivers/dma-buf: udmabuf',
                  'not ok 2 selftests: drivers/dma-buf: udmabuf # exit=77'), 0),
+    ('a skipped case of kselftest_harness counts as a skip', KUNIT + INIT + END,
+     TAP.replace('# ok 1 rc.rxe.write_lands_every_byte',
+                 '# #  RUN           rc.rxe.write_lands_every_byte ...\n'
+                 '# #      SKIP      no device\n'
+                 '# ok 1 # SKIP no device'), 0),
 ]
 
 
@@ -81,6 +86,9 @@ def main():
         ok = rc == want
         if name.startswith('exit 77'):
             ok = ok and '1 skipped' in out.splitlines()[-1]
+        if 'skipped case' in name:
+            ok = ok and out.splitlines()[-1].endswith(' 1 skipped') and \
+                'rc.rxe.write_lands_every_byte' in out
         if not ok:
             bad += 1
             sys.stderr.write('--- %s: exit %d, wanted %d\n%s' % (name, rc, want, out))
