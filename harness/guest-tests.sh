@@ -3,7 +3,8 @@
 # config/kselftests, installed as the tree's own "make install" of the
 # selftests would (run_kselftest.sh, its runner, kselftest-list.txt), plus
 # the harness's own tests (tests/guest/*.c) as the collection "harness".
-# Headers come from the build tree's headers_install, never the source tree.
+# Headers come from the build tree's "make headers" (usr/include), never the
+# source tree.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -12,8 +13,8 @@ inst=$OUT/kselftest
 rm -rf "$inst"
 mkdir -p "$inst/kselftest"
 
-make -s -C "$LINUX" O="$KBUILD" headers_install >"$OUT/kselftest-build.log" 2>&1 ||
-	{ cat "$OUT/kselftest-build.log" >&2; die "headers_install failed"; }
+make -s -C "$LINUX" O="$KBUILD" headers >"$OUT/kselftest-build.log" 2>&1 ||
+	{ cat "$OUT/kselftest-build.log" >&2; die "make headers failed"; }
 cp "$st/run_kselftest.sh" "$inst/"
 cp "$st"/kselftest/{runner.sh,prefix.pl,module.sh} "$inst/kselftest/"
 
