@@ -33,7 +33,7 @@ step "building the harness's guest tests"
 mkdir -p "$inst/harness"
 for src in "$TOP"/tests/guest/*.c; do
 	bin=$(basename "$src" .c)
-	gcc -Wall -O2 -I"$st" "$src" -o "$inst/harness/$bin" -libverbs -lpthread ||
+	gcc -Wall -O2 -I"$st" -I"$LINUX" "$src" -o "$inst/harness/$bin" -libverbs -lpthread ||
 		die "building $src failed"
 	echo "harness:$bin" >>"$inst/kselftest-list.txt"
 done

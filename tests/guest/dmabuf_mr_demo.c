@@ -29,7 +29,7 @@
 #include <sys/mman.h>
 #include <infiniband/verbs.h>
 
-#include "drivers/dma-buf/test_exporter_uapi.h"
+#include "drivers/dma-buf/dma-buf-test-exporter-uapi.h"
 #include "rc_pair.h"
 
 #define DEV		"rxe0"
