@@ -64,3 +64,18 @@ private_apt() {
 		-o APT::Sandbox::User=root)
 	apt-get -qq "${APT_OPTS[@]}" update
 }
+
+# One run at a time per cache: the first script of a run takes $CACHE/lock
+# (its children inherit it); a second run is refused, never queued.
+if [ "${HARNESS_LOCK:-}" != "$CACHE" ]; then
+	mkdir -p "$CACHE"
+	exec 9<>"$CACHE/lock"
+	if ! flock -n 9; then
+		echo "error: another harness run is using $CACHE (lock $CACHE/lock, held by:" \
+			"$(cat "$CACHE/lock.owner" 2>/dev/null || echo unknown))." >&2
+		echo "       Wait for it to finish, or give this run a cache of its own with CACHE=." >&2
+		exit 1
+	fi
+	echo "pid $$, $(basename "$0") in $TOP, since $(date '+%F %T')" >"$CACHE/lock.owner"
+	export HARNESS_LOCK=$CACHE
+fi
