@@ -241,6 +241,14 @@ class Gate(unittest.TestCase):
                            'crashed: the output stops in this case (see out/console.log)')],
                          console=console)
 
+    def test_kunit_suite_cut_off_after_its_cases_fails(self):
+        """kunit.py's exit status: every case passed, the suite never ended."""
+        console = KUNIT.replace('[    1.0] ok 1 - list-kernel-test\n', '') + INIT + END
+        fails = self.failures(console=console)
+        self.assertEqual(len(fails), 1)
+        self.assertEqual(fails[0][:2], ('kunit', 'kunit.py parse'))
+        self.assertTrue(fails[0][2].startswith('exit 1: '), fails[0][2])
+
     def test_missing_kunit_output_fails(self):
         self.assertFails([('kunit', 'KUnit output', 'no KUnit TAP on the console')],
                          console=INIT + END)
