@@ -51,7 +51,7 @@ compiled_since() {
 		[ "$o" -nt "$stamp" ] || echo "$f"
 	done
 }
-record() { printf '%s\tbuild: patch %d builds alone\t%s\n' "$1" "$2" "$3" >>"$OUT/results.txt"; }
+row() { printf '%s\tbuild: patch %d builds alone\t%s\n' "$1" "$2" "$3" >>"$OUT/results.txt"; }
 
 : >"$log"
 stamp=$KBUILD/.build-each.stamp
@@ -67,14 +67,14 @@ for c in $(git rev-list --reverse base..HEAD); do
 	touch "$stamp"
 	if ! { "$TOP/harness/config.sh" --partial && build_dirs $dirs; } >>"$log" 2>&1 </dev/null; then
 		grep -E 'error|Error' "$log" | tail -n 20 >&2
-		record fail "$i" "$subject: does not build (see out/build-each.log)"
+		row fail "$i" "$subject: does not build (see out/build-each.log)"
 		continue
 	fi
 	missing=$(compiled_since "$stamp" $(git diff --name-only --diff-filter=AM "$c^" "$c" -- '*.c'))
 	if [ -n "$missing" ]; then
 		echo "patch $i: not compiled in its step: $missing" | tee -a "$log" >&2
-		record fail "$i" "$subject: not compiled (not in the config?): $(echo $missing)"
+		row fail "$i" "$subject: not compiled (not in the config?): $(echo $missing)"
 	else
-		record pass "$i" "$subject"
+		row pass "$i" "$subject"
 	fi
 done

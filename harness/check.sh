@@ -7,22 +7,8 @@ set -uo pipefail
 
 h=$TOP/harness
 mkdir -p "$OUT"
-res=$OUT/results.txt
-rm -f "$res" "$OUT/console.log" "$OUT/tap.log"
-record() { printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$res"; }
+rm -f "$OUT/results.txt" "$OUT/console.log" "$OUT/tap.log"
 finish() { python3 "$h/results.py" "$OUT" "$LINUX"; exit $?; }
-# recorded NAME CMD...: run a step that records its own rows; if it exits
-# non-zero without recording a failure, record one for it under NAME.
-recorded() {
-	local name=$1 before rc
-	shift
-	before=$(cat "$res" 2>/dev/null | grep -c '^fail')
-	"$@"
-	rc=$?
-	[ "$rc" -eq 0 ] || [ "$(cat "$res" 2>/dev/null | grep -c '^fail')" -gt "$before" ] ||
-		record fail "$name" "exited $rc without recording a failure (see its output above)"
-	return "$rc"
-}
 t0=$(date +%s)
 
 "$h/deps.sh" && "$h/fetch-base.sh" || { record fail "setup: base tree and packages"; finish; }
@@ -47,7 +33,7 @@ step "linting the series"
 recorded "lint: checkpatch and kernel-doc" "$h/lint.sh"
 step "testing the gate (tests/host/test_gate.py)"
 recorded "harness: gate self-test" \
-	env LINUX="$LINUX" python3 "$TOP/tests/host/test_gate.py" --rows >>"$res"
+	env LINUX="$LINUX" python3 "$TOP/tests/host/test_gate.py" --rows >>"$OUT/results.txt"
 
 if "$h/config.sh" && "$h/build.sh"; then
 	record pass "build: bzImage with the whole series" \

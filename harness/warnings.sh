@@ -18,7 +18,7 @@ set -euo pipefail
 res=$OUT/results.txt
 log=$OUT/warnings.log
 st=tools/testing/selftests
-record() { printf '%s\tlint: %s\t%s\n' "$1" "$2" "${3:-}" >>"$res"; }
+row() { printf '%s\tlint: %s\t%s\n' "$1" "$2" "${3:-}" >>"$res"; }
 
 cd "$LINUX"
 touched=$(git diff --name-only --diff-filter=AM base..HEAD -- '*.c' '*.h')
@@ -35,7 +35,7 @@ touch "$stamp"
 # and every file is checked.
 if ! make O="$KBUILD" CC="ccache gcc" -j"$JOBS" W=1 C=1 $objs >"$log" 2>&1 </dev/null; then
 	grep -E 'error|Error' "$log" | head -n 20 >&2
-	record fail "W=1 and sparse build" "see out/warnings.log"
+	row fail "W=1 and sparse build" "see out/warnings.log"
 	exit 1
 fi
 # A kselftest's warnings name its files relative to its directory: one log
@@ -46,7 +46,7 @@ for d in $sdirs; do
 	mkdir -p "$KBUILD/warnings/$d"
 	KSFT_KHDR_INSTALL_DONE=1 CFLAGS="-I$KBUILD/usr/include" \
 		make -C "$d" OUTPUT="$KBUILD/warnings/$d" >"$(slog "$d")" 2>&1 </dev/null ||
-		{ record fail "kselftest build $d" "see ${log#"$TOP"/}"; exit 1; }
+		{ row fail "kselftest build $d" "see ${log#"$TOP"/}"; exit 1; }
 	cat "$(slog "$d")" >>"$log"
 done
 
@@ -67,7 +67,7 @@ for f in $touched; do
 	$st/*) ;;
 	tools/*) continue ;;
 	*.c) if [ ! "$KBUILD/${f%.c}.o" -nt "$stamp" ]; then
-		record fail "W=1 and sparse $f" "not compiled in this pass (not in the configuration?)"
+		row fail "W=1 and sparse $f" "not compiled in this pass (not in the configuration?)"
 		fail=1
 		continue
 	fi ;;
@@ -79,11 +79,11 @@ for f in $touched; do
 	total=$(echo "$hits" | grep -c . || true)
 	ours=$(comm -12 <(echo "$hits" | sort) <(added "$f" | sort) | grep -c . || true)
 	if [ "$ours" -eq 0 ]; then
-		record pass "$what $f" \
+		row pass "$what $f" \
 			"$([ "$total" -eq 0 ] && echo clean || echo "$total at lines the base already had")"
 	else
 		grep -E "$re" "$flog" | head -n 5 >&2
-		record fail "$what $f" "$ours on lines the series changed"
+		row fail "$what $f" "$ours on lines the series changed"
 		fail=1
 	fi
 done

@@ -12,11 +12,14 @@ The KUnit cases run the tree's kunit.py: LINUX= names the kernel tree
 (default: the harness's, under CACHE=).
 """
 import os
+import subprocess
 import sys
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '../../harness'))
+HARNESS = os.path.normpath(os.path.join(HERE, '../../harness'))
+sys.path.insert(0, HARNESS)
 import results  # noqa: E402
 
 CACHE = os.environ.get('CACHE', os.path.expanduser('~/.cache/rdma-dmabuf-mr'))
@@ -355,13 +358,79 @@ class Gate(unittest.TestCase):
                           ('health', 'fail', 'no WARNING', 'WARNING: CPU: 0 PID: 1 at x.c:1')])
 
 
+class Harness(unittest.TestCase):
+    """The shell side: a step that dies leaves a row; nothing destroys work."""
+    maxDiff = None
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.cache = self.tmp.name
+        self.env = dict(os.environ, CACHE=self.cache, OUT=self.cache, HARNESS_LOCK='',
+                        LINUX=os.path.join(self.cache, 'linux'))
+
+    def sh(self, script, **env):
+        return subprocess.run(['bash', '-c', '. %s/env.sh; %s' % (HARNESS, script)],
+                              env=dict(self.env, **env), capture_output=True, text=True)
+
+    def test_step_that_dies_without_a_row_gets_one(self):
+        self.sh('recorded "lint: a" false; recorded "lint: b" eval \'record fail "lint: b" why; false\';'
+                'recorded "lint: c" true')
+        with open(os.path.join(self.cache, 'results.txt')) as f:
+            self.assertEqual(f.read(), 'fail\tlint: a\texited 1 without recording a failure '
+                             '(see its output above)\nfail\tlint: b\twhy\n')
+
+    def git(self, *args):
+        subprocess.run(['git', '-C', self.env['LINUX'], '-c', 'user.name=t', '-c',
+                        'user.email=t@t'] + list(args), check=True, capture_output=True)
+
+    def test_apply_refuses_to_drop_commits_not_in_series(self):
+        os.makedirs(self.env['LINUX'])
+        self.git('init', '-q', '-b', 'dmabuf-mr')
+        self.git('commit', '-q', '--allow-empty', '-m', 'base')
+        self.git('tag', 'base')
+        self.git('commit', '-q', '--allow-empty', '-m', 'work of a day')
+        p = subprocess.run([os.path.join(HARNESS, 'apply.sh')], env=self.env,
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('work of a day', p.stderr)
+        self.assertIn('FORCE=1 make apply', p.stderr)
+
+    def test_fetch_base_refuses_a_tree_without_the_base_tag(self):
+        mine = os.path.join(self.cache, 'mine')
+        os.makedirs(mine)
+        open(os.path.join(mine, 'precious'), 'w').close()
+        deb = os.path.join(CACHE, 'linux-source-5.10_5.10.223-1_all.deb')
+        if not os.path.exists(deb):
+            self.skipTest('no base .deb in ' + CACHE)
+        os.symlink(deb, os.path.join(self.cache, os.path.basename(deb)))
+        p = subprocess.run([os.path.join(HARNESS, 'fetch-base.sh')],
+                           env=dict(self.env, LINUX=mine), capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("no 'base' tag", p.stderr)
+        self.assertEqual(os.listdir(mine), ['precious'])
+
+    def test_a_second_run_on_one_cache_is_refused(self):
+        holder = subprocess.Popen(['bash', '-c', '. %s/env.sh; echo locked; sleep 30' % HARNESS],
+                                  env=self.env, stdout=subprocess.PIPE, text=True)
+        self.addCleanup(holder.stdout.close)
+        self.addCleanup(holder.wait)
+        self.addCleanup(holder.kill)
+        holder.stdout.readline()
+        p = self.sh('echo ran')
+        self.assertEqual((p.returncode, p.stdout), (1, ''))
+        self.assertIn('another harness run is using ' + self.cache, p.stderr)
+
+
 def rows():
     """Run every case; print one row per case for check.sh's results.txt."""
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(Gate)
+    tests = [t for c in (Gate, Harness)
+             for t in unittest.defaultTestLoader.loadTestsFromTestCase(c)]
+    suite = unittest.TestSuite(tests)
     result = unittest.TestResult()
     suite.run(result)
     bad = {t.id(): tb for t, tb in result.failures + result.errors}
-    for t in suite:
+    for t in tests:
         name = t.id().rsplit('.', 1)[-1][len('test_'):].replace('_', ' ')
         print('%s\tharness: gate: %s\t%s' % ('fail' if t.id() in bad else 'pass', name,
                                              bad.get(t.id(), '').strip().splitlines()[-1:][0]
