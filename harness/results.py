@@ -205,8 +205,8 @@ def kselftests(tally, tap):
     subs, subplan, running, log = [], None, None, []
     for line in tap.splitlines():
         m = TOP_PLAN_RE.match(line)
-        if m and plan is None:
-            plan = int(m.group(1))
+        if m:               # the runner plans each collection on its own
+            plan = (plan or 0) + int(m.group(1))
             continue
         m = SUB_PLAN_RE.match(line)
         if m:

@@ -59,7 +59,7 @@ END = ('harness: [340.10] kmemleak: active\n'
 CONSOLE = KUNIT + INIT + END
 TAP = """\
 TAP version 13
-1..2
+1..1
 # selftests: harness: rc_traffic
 # TAP version 13
 # 1..2
@@ -72,8 +72,10 @@ TAP version 13
 # ok 2 rc.rxe.read_back
 # # PASSED: 2 / 2 tests passed.
 ok 1 selftests: harness: rc_traffic
+TAP version 13
+1..1
 # selftests: drivers/dma-buf: udmabuf
-ok 2 selftests: drivers/dma-buf: udmabuf
+ok 1 selftests: drivers/dma-buf: udmabuf
 """
 CLEAN_ROWS = [
     ('series', 'pass', 'applies with git am', ''),
@@ -293,7 +295,7 @@ class Gate(unittest.TestCase):
             'kselftest harness', 'harness:rc_traffic', 'planned 1..3, reported 2 (the program died)'))
 
     def test_runner_that_stops_early_fails(self):
-        tap = TAP.replace('1..2\n', '1..3\n', 1)
+        tap = TAP.replace('\n1..1\n', '\n1..2\n', 1)
         self.assertFails([('kselftest', 'kselftest runner',
                            'planned 1..3 programs, reported 2 (see out/tap.log)')], tap=tap)
 
@@ -304,7 +306,7 @@ class Gate(unittest.TestCase):
                            'program failed: TIMEOUT 45 seconds')], tap=tap)
 
     def test_program_missing_from_the_run_fails(self):
-        tap = TAP.replace('\n1..2\n', '\n1..1\n').split('# selftests: drivers')[0]
+        tap = TAP.split('TAP version 13\n1..1\n# selftests: drivers')[0]
         self.assertFails([('kselftest', 'drivers/dma-buf:udmabuf',
                            'program did not run (config/expected: 0 cases)')], tap=tap)
 
@@ -313,8 +315,8 @@ class Gate(unittest.TestCase):
             'kselftest', 'kselftest runner', 'planned no programs, reported 0 (see out/tap.log)'))
 
     def test_exit_77_is_a_failure_unless_allowed(self):
-        tap = TAP.replace('ok 2 selftests: drivers/dma-buf: udmabuf',
-                          'not ok 2 selftests: drivers/dma-buf: udmabuf # exit=77')
+        tap = TAP.replace('ok 1 selftests: drivers/dma-buf: udmabuf',
+                          'not ok 1 selftests: drivers/dma-buf: udmabuf # exit=77')
         self.assertFails([('kselftest drivers/dma-buf', 'drivers/dma-buf:udmabuf',
                            'skipped (exit 77); config/expected allows no skip here')], tap=tap)
         rows = self.judge(tap=tap, expected=EXPECTED + 'skip drivers/dma-buf:udmabuf -- no memfd\n')
