@@ -96,6 +96,10 @@ CLEAN_ROWS = [
 class Gate(unittest.TestCase):
     maxDiff = None
 
+    def setUp(self):
+        if not os.path.exists(os.path.join(TREE, 'tools/testing/kunit/kunit.py')):
+            self.fail('no kernel tree with kunit.py at %s (set LINUX=)' % TREE)
+
     def judge(self, console=CONSOLE, tap=TAP, host=HOST, expected=EXPECTED):
         return results.judge(results.Expected(expected), host, console, tap, TREE)
 
@@ -432,13 +436,16 @@ def rows():
     result = unittest.TestResult()
     suite.run(result)
     bad = {t.id(): tb for t, tb in result.failures + result.errors}
+    skipped = {t.id(): why for t, why in result.skipped}
     for t in tests:
         name = t.id().rsplit('.', 1)[-1][len('test_'):].replace('_', ' ')
-        print('%s\tharness: gate: %s\t%s' % ('fail' if t.id() in bad else 'pass', name,
-                                             bad.get(t.id(), '').strip().splitlines()[-1:][0]
-                                             if t.id() in bad else ''))
         if t.id() in bad:
             sys.stderr.write(bad[t.id()])
+            why = [l for l in bad[t.id()].splitlines() if l.startswith('AssertionError')]
+            print('fail\tharness: gate: %s\t%s' % (name, (why or ['see the output above'])[0]))
+        else:
+            print('%s\tharness: gate: %s\t%s' % ('skip' if t.id() in skipped else 'pass',
+                                                 name, skipped.get(t.id(), '')))
     return 0 if result.wasSuccessful() else 1
 
 
