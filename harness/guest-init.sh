@@ -41,10 +41,10 @@ for dev in rxe0 siw0; do
 	until grep -q ACTIVE $p/state 2>/dev/null &&
 		{ [ $dev = siw0 ] || ! grep -q '^[0:]*$' $p/gids/1; }; do
 		i=$((i + 1))
-		[ $i -gt 200 ] && { say "$dev: port not active"; break; }
+		[ $i -gt 200 ] && { say "gave up waiting for $dev after 20 s"; break; }
 		sleep 0.1
 	done
-	state=$(cat $p/state 2>/dev/null)
+	state=$(cat $p/state 2>/dev/null || echo "no device")
 	say "$dev: ${state#*: }"
 done
 /bin/rdma link show
