@@ -324,12 +324,16 @@ def seen(console, tap, tree):
 
 def demo(console):
     """make run: the rows of the demo's guest run."""
-    tally = Tally(Expected(''))
+    tally = Tally(Expected('require rxe0: ACTIVE'))
+    requires(tally, console)
     for prog in ('rc_traffic', 'dmabuf_mr_demo'):
         m = re.search(r'^demo: %s exit=(\d+)$' % prog, console, re.M)
         ok = bool(m) and m.group(1) == '0'
         tally.add('demo', 'pass' if ok else 'fail', prog,
                   '' if ok else 'exit=%s' % (m.group(1) if m else '(did not finish)'))
+    skips = re.search(r'^# Totals: .* skip:([1-9]\d*)', console, re.M)
+    if skips:   # a skipped case is not a demonstration
+        tally.add('demo', 'fail', 'rc_traffic', '%s cases skipped' % skips.group(1))
     health(tally, console)
     return tally.rows
 

@@ -354,9 +354,16 @@ class Gate(unittest.TestCase):
     # -- make run
     def test_demo_rows(self):
         ok = INIT + 'demo: rc_traffic exit=0\ndemo: PASS\ndemo: dmabuf_mr_demo exit=0\n'
-        self.assertEqual([r for r in results.demo(ok) if r[0] == 'demo'],
-                         [('demo', 'pass', 'rc_traffic', ''),
+        self.assertEqual([r for r in results.demo(ok) if r[0] != 'health'],
+                         [('guest', 'pass', 'rxe0: ACTIVE', ''),
+                          ('demo', 'pass', 'rc_traffic', ''),
                           ('demo', 'pass', 'dmabuf_mr_demo', '')])
+        nodev = ok.replace('rxe0: ACTIVE', 'rxe0: no device').replace(
+            'demo: rc_traffic', '# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:15 error:0\n'
+            'demo: rc_traffic')
+        self.assertEqual([r for r in results.demo(nodev) if r[1] == 'fail'],
+                         [('guest', 'fail', 'rxe0: ACTIVE', 'got "no device" (see out/console.log)'),
+                          ('demo', 'fail', 'rc_traffic', '15 cases skipped')])
         bad = ok.replace('dmabuf_mr_demo exit=0', 'dmabuf_mr_demo exit=4') + \
             'WARNING: CPU: 0 PID: 1 at x.c:1\n'
         self.assertEqual([r for r in results.demo(bad) if r[1] == 'fail'],
