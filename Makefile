@@ -4,7 +4,7 @@
 H := harness
 
 .PHONY: run check deps base apply series series-check lint config build \
-	build-each rdma-core guest clean help
+	build-each rdma-core guest expected test-gate clean help
 
 help:
 	@echo "make run     apply, build, boot a guest and show the main job"
@@ -12,6 +12,8 @@ help:
 	@echo "make series  regenerate series/ from the kernel tree"
 	@echo "other steps: deps base apply series-check lint config build build-each"
 	@echo "             rdma-core guest clean"
+	@echo "make expected   print what the last run saw, in config/expected's format"
+	@echo "make test-gate  the gate's own unit tests (tests/host/test_gate.py)"
 
 run: apply config build guest
 	$(H)/boot.sh run
@@ -53,6 +55,12 @@ rdma-core:
 guest: rdma-core
 	$(H)/guest-tests.sh
 	$(H)/initramfs.sh
+
+expected:
+	$(H)/expected.sh
+
+test-gate:
+	python3 tests/host/test_gate.py
 
 clean:
 	rm -rf out

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Put the kernel tree at base plus series/, applied with git am on a fresh
 # branch. If the branch already produces exactly series/, leave it alone so
-# that file times, and so the incremental build, are kept.
+# that file times, and so the incremental build, are kept. Refuses to reset
+# a branch that holds commits not in series/ (work not yet written out with
+# "make series"), unless FORCE=1.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -12,12 +14,32 @@ git rev-parse -q --verify refs/tags/base >/dev/null || die "no base tree: run ha
 if [ "$(git symbolic-ref -q --short HEAD)" = "$BRANCH" ] &&
 	"$TOP/harness/series.sh" check >/dev/null 2>&1; then
 	echo "==> $LINUX already holds the series ($(git rev-list --count base..HEAD) patches)"
+	git update-ref refs/harness/applied HEAD
 	exit 0
 fi
 [ -z "$(git status --porcelain)" ] ||
 	die "$LINUX has uncommitted changes: commit them (and 'make series') or stash them"
 
 old=$(git rev-parse -q --verify "refs/heads/$BRANCH" || true)
+# Commits on the branch that are not in series/: neither part of what the
+# harness last applied or wrote out (refs/harness/applied), nor a patch of
+# series/ by patch-id.
+unsaved() {
+	local known c
+	known=$(for p in "$TOP"/series/[0-9][0-9][0-9][0-9]-*.patch; do
+		git patch-id --stable <"$p"; done | cut -d' ' -f1)
+	for c in $(git rev-list "$old" --not base $(git rev-parse -q --verify refs/harness/applied)); do
+		git show "$c" | git patch-id --stable | cut -d' ' -f1 | grep -qxF "$known" ||
+			git log -1 --format='    %h %s' "$c"
+	done
+}
+if [ -n "$old" ] && [ "${FORCE:-0}" != 1 ]; then
+	lost=$(unsaved)
+	[ -z "$lost" ] || die "the branch $BRANCH in $LINUX holds commits that are not in series/:
+$lost
+  To keep them: 'make series' writes the branch into series/ (then commit series/).
+  To drop them: FORCE=1 make apply (the old head stays as refs/harness/previous)."
+fi
 [ -n "$old" ] && git update-ref refs/harness/previous "$old"
 
 patches=()
@@ -48,6 +70,7 @@ if [ -f "$cover" ]; then
 		body { print }' "$cover" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$OUT/cover.txt"
 	git config "branch.$BRANCH.description" "$(cat "$OUT/cover.txt")"
 fi
+git update-ref refs/harness/applied HEAD
 [ -n "$old" ] && [ "$old" != "$(git rev-parse HEAD)" ] &&
 	echo "    (the branch's previous head is kept as refs/harness/previous)"
 exit 0

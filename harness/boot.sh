@@ -3,6 +3,7 @@
 # (TCG; ACCEL=kvm to opt in), 2 vCPUs. The console goes to out/console.log
 # and, for "run", to the terminal; the kselftests' TAP comes out of the
 # second serial port into out/tap.log. The whole boot has a time limit.
+# "run" exits non-zero if the demo failed or the console shows a report.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -36,3 +37,8 @@ case $rc in
 124) die "the guest did not finish within $limit s" ;;
 *) cat "$OUT/qemu.log" >&2; die "QEMU exited with status $rc" ;;
 esac
+# make run: fail when the demo failed or the console shows a kernel report.
+if [ "$mode" = run ]; then
+	python3 "$TOP/harness/results.py" --run "$OUT" ||
+		die "the demo failed or the kernel reported a problem (see above and out/console.log)"
+fi

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Build the tree after every patch of the series: for each commit, the
+# configuration made again from config/ (as config.sh does; the tree's
+# kconfig at that commit drops the symbols it does not know yet), then the
 # kernel directories of the C files it changes with kbuild, and the
 # kselftest directories it changes with their own Makefile (a patch that
-# changes no C file builds every directory the series changes). Leaves
-# the tree at the branch head. One result line per patch in out/results.txt.
+# changes no C file builds every directory the series changes). A patch
+# passes only if every C file it changes was compiled in its step (its
+# object, or its kselftest program, is newer than the step's start): an
+# object that dropped out of the configuration is a failure, not a pass.
+# Leaves the tree at the branch head. One result line per patch in
+# out/results.txt.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -22,17 +28,33 @@ build_dirs() { # dirs...: kbuild for kernel dirs, the selftest's make for the re
 		$st/*)
 			mkdir -p "$KBUILD/build-each/$d"
 			KSFT_KHDR_INSTALL_DONE=1 CFLAGS="-I$KBUILD/usr/include" \
-				make -s -C "$d" OUTPUT="$KBUILD/build-each/$d" >>"$log" 2>&1 ||
-				return 1 ;;
-		tools/*) echo "no build rule for $d" >>"$log"; return 1 ;;
+				make -s -C "$d" OUTPUT="$KBUILD/build-each/$d" || return 1 ;;
+		tools/*) echo "no build rule for $d"; return 1 ;;
 		*) kdirs+=("$d/") ;;
 		esac
 	done
 	[ ${#kdirs[@]} -eq 0 ] ||
-		make -s O="$KBUILD" CC="ccache gcc" -j"$JOBS" "${kdirs[@]}" >>"$log" 2>&1
+		make -s O="$KBUILD" CC="ccache gcc" -j"$JOBS" "${kdirs[@]}"
 }
 
+# compiled_since STAMP FILE...: print each C file whose object (or kselftest
+# program) is not newer than STAMP.
+compiled_since() {
+	local stamp=$1 f o
+	shift
+	for f in "$@"; do
+		case $f in
+		$st/*) o=$KBUILD/build-each/${f%.c} ;;
+		tools/*) continue ;;
+		*) o=$KBUILD/${f%.c}.o ;;
+		esac
+		[ "$o" -nt "$stamp" ] || echo "$f"
+	done
+}
+row() { printf '%s\tbuild: patch %d builds alone\t%s\n' "$1" "$2" "$3" >>"$OUT/results.txt"; }
+
 : >"$log"
+stamp=$KBUILD/.build-each.stamp
 i=0
 for c in $(git rev-list --reverse base..HEAD); do
 	i=$((i + 1))
@@ -45,10 +67,17 @@ for c in $(git rev-list --reverse base..HEAD); do
 	# that exist at that point of the series.
 	dirs=$(for d in $dirs; do [ ! -d "$d" ] || echo "$d"; done)
 	step "patch $i: $subject: building $(echo $dirs)"
-	if build_dirs $dirs; then
-		printf 'pass\tbuild: patch %d builds alone\t%s\n' "$i" "$subject" >>"$OUT/results.txt"
-	else
+	touch "$stamp"
+	if ! { "$TOP/harness/config.sh" --partial && build_dirs $dirs; } >>"$log" 2>&1 </dev/null; then
 		grep -E 'error|Error' "$log" | tail -n 20 >&2
-		printf 'fail\tbuild: patch %d builds alone\t%s\n' "$i" "$subject" >>"$OUT/results.txt"
+		row fail "$i" "$subject: does not build (see out/build-each.log)"
+		continue
+	fi
+	missing=$(compiled_since "$stamp" $(git diff --name-only --diff-filter=AM "$c^" "$c" -- '*.c'))
+	if [ -n "$missing" ]; then
+		echo "patch $i: not compiled in its step: $missing" | tee -a "$log" >&2
+		row fail "$i" "$subject: not compiled (not in the config?): $(echo $missing)"
+	else
+		row pass "$i" "$subject"
 	fi
 done

@@ -7,9 +7,7 @@ set -uo pipefail
 
 h=$TOP/harness
 mkdir -p "$OUT"
-res=$OUT/results.txt
-rm -f "$res" "$OUT/console.log" "$OUT/tap.log"
-record() { printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$res"; }
+rm -f "$OUT/results.txt" "$OUT/console.log" "$OUT/tap.log"
 finish() { python3 "$h/results.py" "$OUT" "$LINUX"; exit $?; }
 t0=$(date +%s)
 
@@ -32,8 +30,10 @@ else
 	record fail "series: patch files are what the tree produces" "see out/series.diff"
 fi
 step "linting the series"
-"$h/lint.sh" || true
-python3 "$TOP/tests/host/test_gate.py" "$LINUX" >>"$res"
+recorded "lint: checkpatch and kernel-doc" "$h/lint.sh"
+step "testing the gate (tests/host/test_gate.py)"
+recorded "harness: gate self-test" \
+	env LINUX="$LINUX" python3 "$TOP/tests/host/test_gate.py" --rows >>"$OUT/results.txt"
 
 if "$h/config.sh" && "$h/build.sh"; then
 	record pass "build: bzImage with the whole series" \
@@ -47,17 +47,17 @@ fi
 # and the W=1/sparse pass rebuilds the series' files with other flags, so
 # configure and build once more to get back to the series' head.
 if [ "${BUILD_EACH:-1}" = 1 ]; then
-	"$h/build-each.sh" || record fail "build: patch by patch" "see out/build-each.log"
+	recorded "build: patch by patch" "$h/build-each.sh"
 else
 	record skip "build: patch by patch" "BUILD_EACH=0"
 fi
-"$h/warnings.sh" || true
+recorded "lint: W=1 and sparse" "$h/warnings.sh"
 { "$h/config.sh" && "$h/build.sh"; } ||
 	{ record fail "build: rebuild at the series' head"; finish; }
 if ! { "$h/guest-tests.sh" && "$h/initramfs.sh"; }; then
 	record fail "guest: tests and initramfs build" "see above"
 	finish
 fi
-"$h/boot.sh" check || true
+"$h/boot.sh" check || true    # results.py judges what the guest left
 echo "    make check took $(($(date +%s) - t0)) s"
 finish

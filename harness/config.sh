@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Configure the kernel: allnoconfig plus every fragment in config/, merged
 # with the tree's merge_config.sh; fail naming each requested symbol whose
-# value did not land in the final .config.
+# value did not land in the final .config. Never reads stdin: kbuild's
+# prompts take their defaults.
+#   config.sh --partial: the same configuration for a tree that may predate
+#   some requested symbols (build-each.sh, at an early patch): no check.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -11,8 +14,9 @@ frags=("$TOP"/config/*.config ${EXTRA_CONFIG:-})
 step "configuring: allnoconfig + ${frags[*]##*/}"
 (cd "$LINUX" && scripts/kconfig/merge_config.sh -n -m -O "$KBUILD" "${frags[@]}" \
 	>"$KBUILD/merge_config.log" 2>&1 &&
-	make -s O="$KBUILD" olddefconfig >>"$KBUILD/merge_config.log" 2>&1) ||
+	make -s O="$KBUILD" olddefconfig >>"$KBUILD/merge_config.log" 2>&1) </dev/null ||
 	{ cat "$KBUILD/merge_config.log" >&2; die "merge_config failed"; }
+[ "${1:-}" != --partial ] || exit 0
 
 bad=0
 while IFS= read -r line; do

@@ -21,6 +21,21 @@ JOBS=${JOBS:-$(nproc)}
 die() { echo "error: $*" >&2; exit 1; }
 step() { echo "==> $*"; }
 
+# record pass|fail|skip NAME [DETAIL]: one row of out/results.txt.
+record() { printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$OUT/results.txt"; }
+# recorded NAME CMD...: run a step that records its own rows; if it exits
+# non-zero without recording a failure, record one for it under NAME.
+recorded() {
+	local name=$1 before rc
+	shift
+	before=$(cat "$OUT/results.txt" 2>/dev/null | grep -c '^fail')
+	"$@"
+	rc=$?
+	[ "$rc" -eq 0 ] || [ "$(cat "$OUT/results.txt" 2>/dev/null | grep -c '^fail')" -gt "$before" ] ||
+		record fail "$name" "exited $rc without recording a failure (see its output above)"
+	return "$rc"
+}
+
 # install_pkgs PKG...: install those not yet installed from Debian's
 # packages, quietly; their output is shown only if the install fails.
 install_pkgs() {
@@ -64,3 +79,18 @@ private_apt() {
 		-o APT::Sandbox::User=root)
 	apt-get -qq "${APT_OPTS[@]}" update
 }
+
+# One run at a time per cache: the first script of a run takes $CACHE/lock
+# (its children inherit it); a second run is refused, never queued.
+if [ "${HARNESS_LOCK:-}" != "$CACHE" ]; then
+	mkdir -p "$CACHE"
+	exec 9<>"$CACHE/lock"
+	if ! flock -n 9; then
+		echo "error: another harness run is using $CACHE (lock $CACHE/lock, held by:" \
+			"$(cat "$CACHE/lock.owner" 2>/dev/null || echo unknown))." >&2
+		echo "       Wait for it to finish, or give this run a cache of its own with CACHE=." >&2
+		exit 1
+	fi
+	echo "pid $$, $(basename "$0") in $TOP, since $(date '+%F %T')" >"$CACHE/lock.owner"
+	export HARNESS_LOCK=$CACHE
+fi

@@ -24,17 +24,21 @@ echo "$BASE_SHA256  $deb" | sha256sum -c --quiet - ||
 if git -C "$LINUX" rev-parse -q --verify refs/tags/base >/dev/null 2>&1; then
 	exit 0
 fi
+# A LINUX= that exists without the base tag is somebody's tree, never ours
+# (ours gets its tag before it is moved into place): refuse, never remove.
+[ ! -e "$LINUX" ] ||
+	die "$LINUX exists but is not the harness's kernel tree (no 'base' tag): not touching it." \
+		"Point LINUX= at the harness's tree or at a path that does not exist yet."
 
 step "unpacking the base tree into $LINUX"
-rm -rf "$LINUX" "$LINUX.tmp"
-mkdir -p "$LINUX.tmp"
+tmp=$LINUX.harness-tmp
+rm -rf "$tmp"
+mkdir -p "$tmp"
 dpkg-deb --fsys-tarfile "$deb" |
-	tar -xO --wildcards '*/linux-source-5.10.tar.xz' | tar -xJ -C "$LINUX.tmp"
-mv "$LINUX.tmp/linux-source-5.10" "$LINUX"
-rmdir "$LINUX.tmp"
+	tar -xO --wildcards '*/linux-source-5.10.tar.xz' | tar -xJ -C "$tmp"
 
 step "committing the base tree (git, about a minute)"
-cd "$LINUX"
+cd "$tmp/linux-source-5.10"
 git init -q -b "$BRANCH"
 git config user.name "${GIT_AUTHOR_NAME:-RDMA dma-buf harness}"
 git config user.email "${GIT_AUTHOR_EMAIL:-harness@localhost}"
@@ -42,3 +46,6 @@ git config core.autocrlf false
 git add -A -f .
 git commit -q -m "Linux $BASE_VERSION (Debian $BASE_PKG)"
 git tag base
+cd /
+mv "$tmp/linux-source-5.10" "$LINUX"
+rmdir "$tmp"

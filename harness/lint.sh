@@ -15,7 +15,7 @@ ln -sf /usr/bin/python3 "$OUT/pybin/python"
 export PATH=$OUT/pybin:$PATH
 res=$OUT/results.txt
 fail=0
-record() { # status name detail
+row() { # status name detail
 	printf '%s\tlint: %s\t%s\n' "$1" "$2" "${3:-}" >>"$res"
 	[ "$1" = fail ] && fail=1
 	return 0
@@ -28,10 +28,10 @@ for p in "$TOP"/series/[0-9][0-9][0-9][0-9]-*.patch; do
 	ignore=$(awk -v n="$name" '$1 == n { printf "%s,", $2 }' "$TOP/config/checkpatch-exceptions")
 	if out=$(cd "$LINUX" && scripts/checkpatch.pl --strict --terse --show-types \
 		${ignore:+--ignore "${ignore%,}"} "$p" 2>&1); then
-		record pass "checkpatch --strict ${name%%-*}"
+		row pass "checkpatch --strict ${name%%-*}"
 	else
 		echo "$out" | grep -E 'ERROR|WARNING|CHECK' | head -n 5 >&2
-		record fail "checkpatch --strict ${name%%-*}" "$(echo "$out" | grep -cE 'ERROR|WARNING|CHECK') reports"
+		row fail "checkpatch --strict ${name%%-*}" "$(echo "$out" | grep -cE 'ERROR|WARNING|CHECK') reports"
 	fi
 done
 
@@ -44,17 +44,17 @@ for f in $files; do
 	out=$(cd "$LINUX" && scripts/kernel-doc -none "$f" 2>&1) || true
 	now=$(printf '%s' "$out" | grep -c . || true)
 	if [ "$now" -eq 0 ]; then
-		record pass "kernel-doc $f"
+		row pass "kernel-doc $f"
 	elif grep -q "^$f " "$TOP/config/kernel-doc-exceptions"; then
 		was=$(kdoc "$f" base)
 		if [ "$now" -le "$was" ]; then
-			record pass "kernel-doc $f" "no new complaint ($now at base too; see config/kernel-doc-exceptions)"
+			row pass "kernel-doc $f" "no new complaint ($now at base too; see config/kernel-doc-exceptions)"
 		else
-			record fail "kernel-doc $f" "$now complaints, $was at base"
+			row fail "kernel-doc $f" "$now complaints, $was at base"
 		fi
 	else
 		echo "$out" | head -n 5 >&2
-		record fail "kernel-doc $f" "$now complaints"
+		row fail "kernel-doc $f" "$now complaints"
 	fi
 done
 rm -f "$OUT/kdoc.tmp"

@@ -1,25 +1,37 @@
 #!/usr/bin/env python3
-"""Turn one `make check` run into a verdict a person reads at a glance.
+"""Judge one `make check` run against config/expected, the manifest of what
+a green run must have seen.
 
-Inputs, all under out/ (any may be missing; a missing guest run is a
-failure, not a silent pass):
-  results.txt  host-side checks, one per line: "pass|fail|skip<TAB>name<TAB>detail"
+    results.py OUT TREE              print the verdict; exit 1 if anything failed
+    results.py --seen OUT TREE       print what the run saw, in the manifest's
+                                     format, for a person to review (make expected)
+    results.py --run OUT             `make run`: the demo passed, no kernel report
+
+Inputs, all under OUT (any may be missing; missing is a failure):
+  results.txt  host-side rows, one per line: "pass|fail|skip<TAB>group: name<TAB>detail"
   console.log  the guest console: KUnit TAP (parsed by the tree's own
-               tools/testing/kunit/kunit.py parse) and every kernel message
+               tools/testing/kunit/kunit.py parse --json), the guest init's
+               "harness: KEY: VALUE" lines and every kernel message
   tap.log      the kselftest runner's TAP from the guest's second serial port
 
-The health gate of design.md decision 5 is applied to the console. Prints a
-summary, then the plain line "N passed, N failed, N skipped"; exits 1 if
-anything failed.
+The verdict ends with the plain line "N passed, N failed, N skipped". A
+skip is a failure unless config/expected allows it, with a reason; so is a
+step, suite, program or case that config/expected names and the run lacks,
+or one the run has and config/expected does not name.
 """
+import json
 import os
 import re
 import subprocess
 import sys
 
-ANSI = re.compile(r'\x1b\[[0-9;]*m')
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXPECTED = os.path.join(TOP, 'config', 'expected')
+UPDATE = 'not in config/expected (see "make expected" in README.md)'
 
 # The health gate: a name for the report, and what in the console breaks it.
+# The last four check the detectors themselves: a detector that switched
+# itself off, or a console that dropped messages, hides the reports above.
 HEALTH = [
     ('no WARNING', re.compile(r'WARNING: |WARNING:.* at ')),
     ('no BUG, Oops or panic', re.compile(
@@ -32,105 +44,235 @@ HEALTH = [
     ('no KASAN report', re.compile(r'KASAN')),
     ('no kmemleak leak', re.compile(r'unreferenced object|suspected memory leak')),
     ('no DMA-API debug report', re.compile(r'DMA-API: .*device driver')),
+    ('no RCU stall', re.compile(r'rcu: INFO: |self-detected stall|detected stalls')),
+    ('no hung task', re.compile(r'blocked for more than \d+ seconds')),
+    ('no printk message dropped', re.compile(r'\*\* \d+ printk messages dropped')),
+    ('kmemleak stays enabled', re.compile(
+        r'kmemleak: .*(detector disabled|Kmemleak disabled)')),
 ]
+HARNESS_LINE = r'^harness: (?:\[[0-9.]+\] )?'
+
+
+class Expected:
+    """config/expected: see the comment at its top."""
+
+    def __init__(self, text):
+        self.steps, self.requires = [], []
+        self.kunit, self.kselftest, self.skips = {}, {}, {}
+        for n, line in enumerate(text.splitlines(), 1):
+            line = line.strip()
+            if not line or line.startswith('#'):
+                continue
+            kind, _, rest = line.partition(' ')
+            rest = rest.strip()
+            if kind == 'step':
+                self.steps.append(rest)
+            elif kind == 'require':
+                key, _, value = rest.partition(': ')
+                self.requires.append((key, value.strip()))
+            elif kind in ('kunit', 'kselftest'):
+                name, count = rest.split()
+                getattr(self, kind)[name] = int(count)
+            elif kind == 'skip':
+                name, _, reason = rest.partition(' -- ')
+                self.skips[name.strip()] = reason.strip()
+            else:
+                raise ValueError('config/expected:%d: unknown entry %r' % (n, kind))
+
+    @classmethod
+    def load(cls, path=EXPECTED):
+        with open(path) as f:
+            return cls(f.read())
 
 
 class Tally:
-    def __init__(self):
+    def __init__(self, expected):
+        self.expected = expected
         self.rows = []          # (group, status, name, detail)
+        self.skipped = []       # (name, the run's reason) of every skip
 
-    def add(self, group, status, name, detail=''):
+    def add(self, group, status, name, detail='', key=None):
+        """key: the name config/expected knows the row by, if not name."""
+        if status == 'skip':
+            key = key or name
+            self.skipped.append((key, detail))
+            reason = self.expected.skips.get(key)
+            if reason is None:
+                status, detail = 'fail', 'skipped (%s); config/expected allows no skip here' % (
+                    detail or 'no reason given')
+            else:
+                detail = reason
         self.rows.append((group, status, name, detail))
 
     def count(self, status):
         return sum(1 for r in self.rows if r[1] == status)
 
 
-def host_checks(tally, path):
-    if not os.path.exists(path):
-        return
-    with open(path) as f:
-        for line in f:
-            parts = line.rstrip('\n').split('\t')
-            if len(parts) >= 2:
-                group, _, name = parts[1].partition(': ')
-                tally.add(group if name else 'host', parts[0],
-                          name or parts[1], parts[2] if len(parts) > 2 else '')
+def host_checks(tally, text):
+    for line in text.splitlines():
+        parts = line.split('\t')
+        if len(parts) < 2 or parts[0] not in ('pass', 'fail', 'skip'):
+            continue
+        group, _, name = parts[1].partition(': ')
+        tally.add(group if name else 'host', parts[0], name or parts[1],
+                  parts[2] if len(parts) > 2 else '', key=parts[1])
+    for prefix in tally.expected.steps:
+        if not any(('%s: %s' % (g, n)).startswith(prefix) for g, _, n, _ in tally.rows):
+            tally.add('steps', 'fail', prefix,
+                      'the step recorded nothing (see the make check output)')
 
 
-def kunit(tally, console, tree):
-    """Feed the boot part of the console (before init) to kunit.py parse."""
-    boot = re.split(r'^harness: .*init started', console, maxsplit=1, flags=re.M)[0]
+# ---------------------------------------------------------------- KUnit
+
+def kunit_parse(boot, tree):
+    """Run the tree's kunit.py parse --json on the boot log: (exit status,
+    the JSON's suites, kunit.py's own summary line)."""
+    tool = os.path.join(tree, 'tools/testing/kunit/kunit.py')
+    p = subprocess.run([sys.executable, tool, 'parse', '--json'], input=boot,
+                       capture_output=True, text=True)
+    m = re.search(r'^\{$.*', p.stdout, re.M | re.S)
+    suites = json.loads(m.group(0))['sub_groups'] if m else []
+    plain = re.sub(r'\x1b\[[0-9;]*m', '', p.stdout[:m.start()] if m else p.stdout)
+    notes = [l.split('] ', 1)[-1] for l in plain.splitlines()
+             if 'ERROR' in l or 'Testing complete' in l]
+    if p.returncode not in (0, 1) or not m:
+        notes.append(p.stderr.strip()[-200:])
+    return p.returncode, suites, '; '.join(n for n in notes if n)
+
+
+def kunit_why(boot, case):
+    """The first failed expectation of a KUnit case, as file:line: text."""
+    m = re.search(r'# %s: (?:EXPECTATION|ASSERTION) FAILED at (\S+)\s*\n'
+                  r'(?:\[[ 0-9.]+\] )?\s*(?:# \S+: )?\s*(.*)' % re.escape(case), boot)
+    return '%s: %s' % (m.group(1), m.group(2).strip()) if m else 'failed'
+
+
+def kunit(tally, boot, tree):
     if 'TAP version' not in boot:
         tally.add('kunit', 'fail', 'KUnit output', 'no KUnit TAP on the console')
         return
-    tool = os.path.join(tree, 'tools/testing/kunit/kunit.py')
-    out = subprocess.run([sys.executable, tool, 'parse'], input=boot,
-                         capture_output=True, text=True).stdout
-    suite = None
-    for line in ANSI.sub('', out).splitlines():
-        m = re.search(r'\[(PASSED|FAILED|CRASHED)\] (\S+)', line)
-        if not m:
-            continue
-        if '====' in line:
-            suite = m.group(2)
-            continue
-        status = 'pass' if m.group(1) == 'PASSED' else 'fail'
-        tally.add('kunit', status, '%s.%s' % (suite, m.group(2)),
-                  '' if status == 'pass' else m.group(1).lower())
-    if not any(r[0] == 'kunit' for r in tally.rows):
-        tally.add('kunit', 'fail', 'KUnit output',
-                  'kunit.py parse found no test: ' + out.strip()[-200:])
+    rc, suites, notes = kunit_parse(boot, tree)
+    seen = {}
+    for s in suites:
+        seen[s['name']] = len(s['test_cases'])
+        for i, c in enumerate(s['test_cases'], 1):
+            name = '%s.%s' % (s['name'], c['name'] or '(case %d)' % i)
+            if c['status'] == 'PASS':
+                tally.add('kunit', 'pass', name)
+            elif c['status'] == 'ERROR':
+                tally.add('kunit', 'fail', name,
+                          'crashed: the output stops in this case (see out/console.log)')
+            else:
+                tally.add('kunit', 'fail', name, kunit_why(boot, c['name']))
+    count_against(tally, 'kunit', 'suite', seen, tally.expected.kunit)
+    failed = any(r[0] == 'kunit' and r[1] == 'fail' for r in tally.rows)
+    if rc != 0 and not failed:
+        tally.add('kunit', 'fail', 'kunit.py parse', 'exit %d: %s' % (rc, notes))
+    return seen
 
+
+def count_against(tally, group, what, seen, expected):
+    """Every entry of the manifest ran, with its number of cases, and nothing else."""
+    for name, n in expected.items():
+        if name not in seen:
+            tally.add(group, 'fail', name, '%s did not run (config/expected: %d cases)' % (what, n))
+        elif seen[name] != n:
+            tally.add(group, 'fail', name, 'ran %d cases, config/expected says %d' % (seen[name], n))
+    for name in seen:
+        if name not in expected:
+            tally.add(group, 'fail', name, '%s ran, but is %s' % (what, UPDATE))
+
+
+# ---------------------------------------------------------------- kselftests
 
 TOP_RE = re.compile(r'^(not ok|ok) \d+ selftests: (\S+): (\S+)(.*)$')
+TOP_PLAN_RE = re.compile(r'^1\.\.(\d+)$')
 SUB_RE = re.compile(r'^# (not ok|ok) \d+ (\S*)(.*)$')
+SUB_PLAN_RE = re.compile(r'^# 1\.\.(\d+)$')
 # 5.10's kselftest_harness.h names a skipped case only in its RUN line:
 # "# #  RUN           fixture.variant.test ..." then "# ok 7 # SKIP why".
 RUN_RE = re.compile(r'^# #\s+RUN\s+(\S+) \.\.\.')
+# A failed expectation: "# # dmabuf_mr.c:123:write_after_move:Expected ..."
+WHY_RE = re.compile(r'^# # ([^\s:]+:\d+):[^:\s]*:\s*(.*)$')
 
 
 def kselftests(tally, tap):
     """Top-level lines are the runner's verdicts; a program written with
-    kselftest_harness.h also prints one nested line per test case, and
-    those are what is counted for it."""
-    subs = []
-    running = None
+    kselftest_harness.h also prints its plan and one nested line per case,
+    and those are what is counted for it."""
+    seen = {}
+    plan, programs = None, 0
+    subs, subplan, running, log = [], None, None, []
     for line in tap.splitlines():
+        m = TOP_PLAN_RE.match(line)
+        if m:               # the runner plans each collection on its own
+            plan = (plan or 0) + int(m.group(1))
+            continue
+        m = SUB_PLAN_RE.match(line)
+        if m:
+            subplan = int(m.group(1))
+            continue
         m = RUN_RE.match(line)
         if m:
-            running = m.group(1)
+            running, log = m.group(1), []
             continue
         m = SUB_RE.match(line)
         if m:
             v, name, srest = m.groups()
             if name.startswith('#'):    # "ok 7 # SKIP why": no name
                 name, srest = running or '', name + srest
-            subs.append((v, name, srest))
-            running = None
+            subs.append((v, name, srest, log))
+            running, log = None, []
             continue
         m = TOP_RE.match(line)
         if not m:
+            if line.startswith('# # '):
+                log.append(line)
             continue
+        programs += 1
         verdict, coll, prog, rest = m.groups()
-        group = 'kselftest ' + coll
-        if 'exit=77' in rest or '# SKIP' in rest:
-            status = 'skip'
+        group, full = 'kselftest ' + coll, '%s:%s' % (coll, prog)
+        rest = rest.strip(' #')
+        for v, name, srest, lines in subs:
+            if '# SKIP' in srest:
+                tally.add(group, 'skip', name or prog, srest.split('# SKIP', 1)[1].strip())
+            elif v == 'ok':
+                tally.add(group, 'pass', name)
+            else:
+                tally.add(group, 'fail', name, why(lines))
+        seen[full] = len(subs)
+        if subplan is not None and len(subs) != subplan:
+            tally.add(group, 'fail', full, 'planned 1..%d, reported %d (%s)' % (
+                subplan, len(subs), rest or 'the program died'))
+        elif subs:
+            if verdict != 'ok' and all(s[0] == 'ok' for s in subs):
+                tally.add(group, 'fail', full, 'program failed: ' + (rest or 'not ok'))
+        elif verdict == 'ok' and rest.startswith('SKIP'):
+            tally.add(group, 'skip', full, 'exit 4 (KSFT_SKIP)')
+        elif rest == 'exit=77':
+            tally.add(group, 'skip', full, 'exit 77')
         else:
-            status = 'pass' if verdict == 'ok' else 'fail'
-        if subs:
-            for v, name, srest in subs:
-                if '# SKIP' in srest:
-                    tally.add(group, 'skip', name or prog,
-                              srest.split('# SKIP', 1)[1].strip())
-                else:
-                    tally.add(group, 'pass' if v == 'ok' else 'fail', name)
-            if status == 'fail' and all(v == 'ok' for v, _, _ in subs):
-                tally.add(group, 'fail', prog, 'program failed: ' + rest.strip())
-        else:
-            tally.add(group, status, prog, rest.strip(' #'))
-        subs = []
+            tally.add(group, 'pass' if verdict == 'ok' else 'fail', full, rest)
+        subs, subplan, running, log = [], None, None, []
+    if plan is None or programs != plan:
+        tally.add('kselftest', 'fail', 'kselftest runner',
+                  'planned %s programs, reported %d (see out/tap.log)' % (
+                      '1..%d' % plan if plan is not None else 'no', programs))
+    count_against(tally, 'kselftest', 'program', seen, tally.expected.kselftest)
+    return seen
 
+
+def why(lines):
+    """Why a kselftest_harness case failed: the first file:line expectation."""
+    for l in lines:
+        m = WHY_RE.match(l)
+        if m:
+            return '%s: %s' % m.groups()
+    msgs = [l[4:].strip() for l in lines if not re.match(r'^# #\s+(OK|FAIL)\s', l)]
+    return msgs[-1] if msgs else 'failed (see out/tap.log)'
+
+
+# ---------------------------------------------------------------- the guest
 
 def health(tally, console):
     lines = console.splitlines()
@@ -138,46 +280,99 @@ def health(tally, console):
         hits = [l for l in lines if pattern.search(l)]
         tally.add('health', 'fail' if hits else 'pass', name,
                   hits[0].strip()[:150] if hits else '')
-    m = re.search(r'harness: (?:\[[0-9.]+\] )?debug_locks=(\d*)', console)
-    ok = bool(m) and m.group(1) == '1'
-    tally.add('health', 'pass' if ok else 'fail', 'debug_locks stays 1',
-              '' if ok else 'debug_locks=%s' % (m.group(1) if m else 'unknown'))
 
 
-def main():
-    out, tree = sys.argv[1], sys.argv[2]
-    tally = Tally()
-    host_checks(tally, os.path.join(out, 'results.txt'))
+def requires(tally, console):
+    """The guest init's "harness: KEY: VALUE" lines: the last one for KEY counts."""
+    for key, want in tally.expected.requires:
+        got = re.findall(HARNESS_LINE + re.escape(key) + r': (.*)$', console, re.M)
+        if not got:
+            tally.add('guest', 'fail', key, 'no "harness: %s:" line (see out/console.log)' % key)
+        else:
+            ok = got[-1].strip() == want
+            tally.add('guest', 'pass' if ok else 'fail', '%s: %s' % (key, want),
+                      '' if ok else 'got "%s" (see out/console.log)' % got[-1].strip())
 
-    cpath = os.path.join(out, 'console.log')
-    if os.path.exists(cpath):
-        console = open(cpath, errors='replace').read()
-        done = re.search(r'^harness: (?:\[[0-9.]+\] )?done$', console, re.M) is not None
-        tally.add('guest', 'pass' if done else 'fail', 'boots and completes',
-                  '' if done else 'no "harness: done" on the console')
-        kunit(tally, console, tree)
-        tpath = os.path.join(out, 'tap.log')
-        tap = open(tpath, errors='replace').read() if os.path.exists(tpath) else ''
-        if not any(TOP_RE.match(l) for l in tap.splitlines()):
-            tally.add('kselftest', 'fail', 'kselftest output', 'no TAP from the runner')
-        kselftests(tally, tap)
-        health(tally, console)
-    else:
+
+def judge(expected, host, console, tap, tree):
+    """The rows of one run: (group, pass|fail|skip, name, why)."""
+    tally = Tally(expected)
+    host_checks(tally, host or '')
+    if console is None:
         tally.add('guest', 'fail', 'boots and completes', 'no console log')
+        return tally.rows
+    done = re.search(HARNESS_LINE + 'done$', console, re.M) is not None
+    tally.add('guest', 'pass' if done else 'fail', 'boots and completes',
+              '' if done else 'no "harness: done" on the console (see out/console.log)')
+    requires(tally, console)
+    boot = re.split(HARNESS_LINE + '.*init started', console, maxsplit=1, flags=re.M)[0]
+    kunit(tally, boot, tree)
+    kselftests(tally, tap or '')
+    health(tally, console)
+    return tally.rows
 
-    width = max(len(r[2]) for r in tally.rows)
+
+def seen(console, tap, tree):
+    """What a run saw, in config/expected's format (for a person to review)."""
+    tally = Tally(Expected(''))
+    boot = re.split(HARNESS_LINE + '.*init started', console, maxsplit=1, flags=re.M)[0]
+    out = ['kunit %s %d' % kv for kv in (kunit(tally, boot, tree) or {}).items()]
+    out += ['kselftest %s %d' % kv for kv in kselftests(tally, tap).items()]
+    out += ['skip %s -- %s' % s for s in tally.skipped]
+    return '\n'.join(out)
+
+
+def demo(console):
+    """make run: the rows of the demo's guest run."""
+    tally = Tally(Expected('require rxe0: ACTIVE'))
+    requires(tally, console)
+    for prog in ('rc_traffic', 'dmabuf_mr_demo'):
+        m = re.search(r'^demo: %s exit=(\d+)$' % prog, console, re.M)
+        ok = bool(m) and m.group(1) == '0'
+        tally.add('demo', 'pass' if ok else 'fail', prog,
+                  '' if ok else 'exit=%s' % (m.group(1) if m else '(did not finish)'))
+    skips = re.search(r'^# Totals: .* skip:([1-9]\d*)', console, re.M)
+    if skips:   # a skipped case is not a demonstration
+        tally.add('demo', 'fail', 'rc_traffic', '%s cases skipped' % skips.group(1))
+    health(tally, console)
+    return tally.rows
+
+
+def read(path):
+    if not os.path.exists(path):
+        return None
+    with open(path, errors='replace') as f:
+        return f.read()
+
+
+def report(rows):
+    width = max(len(r[2]) for r in rows)
     group = None
-    for g, status, name, detail in tally.rows:
+    for g, status, name, detail in rows:
         if g != group:
             group = g
             print('\n%s' % g)
         mark = {'pass': 'ok  ', 'fail': 'FAIL', 'skip': 'skip'}[status]
         print(('  %s  %-*s  %s' % (mark, width, name, detail)).rstrip())
     print()
-    print('%d passed, %d failed, %d skipped' % (
-        tally.count('pass'), tally.count('fail'), tally.count('skip')))
-    return 1 if tally.count('fail') else 0
+    n = {s: sum(1 for r in rows if r[1] == s) for s in ('pass', 'fail', 'skip')}
+    print('%d passed, %d failed, %d skipped' % (n['pass'], n['fail'], n['skip']))
+    return 1 if n['fail'] else 0
+
+
+def main(argv):
+    if argv[0] == '--run':
+        return report(demo(read(os.path.join(argv[1], 'console.log')) or ''))
+    if argv[0] == '--seen':
+        out, tree = argv[1:3]
+        print(seen(read(os.path.join(out, 'console.log')) or '',
+                   read(os.path.join(out, 'tap.log')) or '', tree))
+        return 0
+    out, tree = argv[0], argv[1]
+    return report(judge(Expected.load(), read(os.path.join(out, 'results.txt')),
+                        read(os.path.join(out, 'console.log')),
+                        read(os.path.join(out, 'tap.log')), tree))
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

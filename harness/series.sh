@@ -32,6 +32,8 @@ write)
 	rm -f "$TOP"/series/*.patch
 	mkdir -p "$TOP/series"
 	cp "$tmp"/*.patch "$TOP/series/" 2>/dev/null || true
+	# What series/ now holds: apply.sh may reset the branch to it.
+	git -C "$LINUX" update-ref refs/harness/applied HEAD
 	echo "series/: $n patches and a cover letter written from $LINUX"
 	;;
 check)

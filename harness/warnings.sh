@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Compile every kernel C file the series adds or changes once more with
-# W=1 and sparse (C=1), and fail a file if any warning falls on a line the
-# series added or changed. Warnings on lines the base tree already had are
+# W=1 and sparse (C=1), and build the kselftest directories the series
+# touches; fail a file if any warning falls on a line the series added or
+# changed. The files judged are every C file, header and kselftest source
+# the series touches (a warning in a header we changed counts, wherever it
+# was included from). Warnings on lines the base tree already had are
 # counted and shown, not failed: they are not ours (mlx5's qp.c, for one,
-# has W=1 warnings at base). One result line per file in out/results.txt.
+# has W=1 warnings at base). A C file whose object was not compiled in this
+# pass (not in the configuration: kbuild answers "Nothing to be done")
+# fails. One result line per file in out/results.txt.
 #
 # The objects are rebuilt with other flags, so the next build.sh rebuilds
 # them again; check.sh runs this before its last build.
@@ -12,22 +17,38 @@ set -euo pipefail
 
 res=$OUT/results.txt
 log=$OUT/warnings.log
-record() { printf '%s\tlint: %s\t%s\n' "$1" "$2" "${3:-}" >>"$res"; }
+st=tools/testing/selftests
+row() { printf '%s\tlint: %s\t%s\n' "$1" "$2" "${3:-}" >>"$res"; }
 
 cd "$LINUX"
-files=$(git diff --name-only --diff-filter=AM base..HEAD -- '*.c' | grep -v '^tools/' || true)
-[ -n "$files" ] || exit 0
-objs=$(for f in $files; do echo "${f%.c}.o"; done)
+touched=$(git diff --name-only --diff-filter=AM base..HEAD -- '*.c' '*.h')
+kfiles=$(echo "$touched" | grep '\.c$' | grep -v '^tools/' || true)
+sdirs=$(echo "$touched" | grep "^$st/" | xargs -r -n1 dirname | sort -u)
+[ -n "$touched" ] || exit 0
+objs=$(for f in $kfiles; do echo "${f%.c}.o"; done)
 
-step "W=1 and sparse on the $(echo "$files" | wc -l) C files the series touches"
+step "W=1 and sparse on the $(echo "$kfiles" | wc -w) C files the series touches, and its kselftests"
 command -v sparse >/dev/null || die "sparse is not installed (harness/deps.sh installs it)"
+stamp=$KBUILD/.warnings.stamp
+touch "$stamp"
 # Both flags change the compiler's command line, so every object is rebuilt
 # and every file is checked.
-if ! make O="$KBUILD" CC="ccache gcc" -j"$JOBS" W=1 C=1 $objs >"$log" 2>&1; then
+if ! make O="$KBUILD" CC="ccache gcc" -j"$JOBS" W=1 C=1 $objs >"$log" 2>&1 </dev/null; then
 	grep -E 'error|Error' "$log" | head -n 20 >&2
-	record fail "W=1 and sparse build" "see out/warnings.log"
+	row fail "W=1 and sparse build" "see out/warnings.log"
 	exit 1
 fi
+# A kselftest's warnings name its files relative to its directory: one log
+# per directory.
+slog() { echo "$OUT/warnings.$(echo "$1" | tr / _).log"; }
+for d in $sdirs; do
+	rm -rf "$KBUILD/warnings/$d"
+	mkdir -p "$KBUILD/warnings/$d"
+	KSFT_KHDR_INSTALL_DONE=1 CFLAGS="-I$KBUILD/usr/include" \
+		make -C "$d" OUTPUT="$KBUILD/warnings/$d" >"$(slog "$d")" 2>&1 </dev/null ||
+		{ row fail "kselftest build $d" "see ${log#"$TOP"/}"; exit 1; }
+	cat "$(slog "$d")" >>"$log"
+done
 
 # added FILE: the line numbers the series added or changed in FILE.
 added() {
@@ -37,18 +58,42 @@ added() {
 }
 
 fail=0
-for f in $files; do
-	# gcc: "path:line:col: warning: ..."; sparse: "path:line:col: warning: ..." or "error:"
-	hits=$(grep -E "^(\.\./)*([^ ]*/)?$f:[0-9]+:[0-9]+: (warning|error):" "$log" |
-		sed -E 's/^([^:]*):([0-9]+):.*/\2/' | sort -un || true)
+for f in $touched; do
+	case $f in
+	tools/*) flog=$(slog "$(dirname "$f")") name=$(basename "$f") what="compiler warnings" ;;
+	*) flog=$log name=$f what="W=1 and sparse" ;;
+	esac
+	case $f in
+	$st/*) ;;
+	tools/*) continue ;;
+	*.c) if [ ! "$KBUILD/${f%.c}.o" -nt "$stamp" ]; then
+		row fail "W=1 and sparse $f" "not compiled in this pass (not in the configuration?)"
+		fail=1
+		continue
+	fi ;;
+	esac
+	# gcc: "path:line:col: warning: ..." (the preprocessor leaves out the
+	# column); sparse: "path:line:col: warning: ..." or "error:"
+	re="^(\.\./)*([^ ]*/)?$name:[0-9]+(:[0-9]+)?: (warning|error):"
+	where="on lines the series changed"
+	hits=$(grep -E "$re" "$flog" | sed -E 's/^([^:]*):([0-9]+):.*/\2/' | sort -un || true)
 	total=$(echo "$hits" | grep -c . || true)
 	ours=$(comm -12 <(echo "$hits" | sort) <(added "$f" | sort) | grep -c . || true)
+	# A kselftest program the series adds is ours whole: a warning anywhere
+	# in its compilation counts, in a system or usr/include header too. Its
+	# part of the log starts at the command that names its source.
+	case $f in $st/*.c) [ -z "$(git diff --name-only --diff-filter=A base..HEAD -- "$f")" ] || {
+		awk -v src=" $name " '/^(gcc|cc) / { on = index($0, src) > 0 } on' "$flog" \
+			>"$OUT/warnings.$(echo "$f" | tr / _).log"
+		flog=$OUT/warnings.$(echo "$f" | tr / _).log re=": (warning|error):"
+		ours=$(grep -cE "$re" "$flog" || true) total=$ours where="in its compilation"
+	} ;; esac
 	if [ "$ours" -eq 0 ]; then
-		record pass "W=1 and sparse $f" \
+		row pass "$what $f" \
 			"$([ "$total" -eq 0 ] && echo clean || echo "$total at lines the base already had")"
 	else
-		grep -E "$f:[0-9]+:[0-9]+: (warning|error):" "$log" | head -n 5 >&2
-		record fail "W=1 and sparse $f" "$ours on lines the series changed"
+		grep -E "$re" "$flog" | head -n 5 >&2
+		row fail "$what $f" "$ours $where (see ${flog#"$TOP"/})"
 		fail=1
 	fi
 done

@@ -1,100 +1,462 @@
 #!/usr/bin/env python3
-"""The harness's own test: results.py must turn every kind of bad guest run
-red and a clean one green. Each case writes a small console and TAP log,
-runs results.py on them and checks its verdict. Prints one line per case,
-"pass|fail<TAB>harness: <case>", for check.sh to record."""
+"""The gate's own test: results.py, case by case on crafted console and TAP
+logs, asserting the exact rows it produces (as the tree's
+tools/testing/kunit/kunit_tool_test.py does for kunit_parser.py), so that
+a weakened pattern or a dropped check turns a case red.
+
+    python3 tests/host/test_gate.py            unittest, verbose
+    python3 tests/host/test_gate.py --rows     one "pass|fail<TAB>harness: ..."
+                                               line per case, for check.sh
+
+The KUnit cases run the tree's kunit.py: LINUX= names the kernel tree
+(default: the harness's, under CACHE=).
+"""
 import os
 import subprocess
 import sys
 import tempfile
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RESULTS = os.path.join(HERE, '../../harness/results.py')
+HARNESS = os.path.normpath(os.path.join(HERE, '../../harness'))
+sys.path.insert(0, HARNESS)
+import results  # noqa: E402
 
-KUNIT = """[    1.0] TAP version 14
+CACHE = os.environ.get('CACHE', os.path.expanduser('~/.cache/rdma-dmabuf-mr'))
+TREE = os.environ.get('LINUX', os.path.join(CACHE, 'linux'))
+
+EXPECTED = """\
+# a small manifest of the same form as config/expected
+step series: applies
+step lint: checkpatch
+require rxe0: ACTIVE
+require kmemleak: active
+require tainted: 0
+require debug_locks: 1
+kunit list-kernel-test 2
+kselftest harness:rc_traffic 2
+kselftest drivers/dma-buf:udmabuf 0
+skip build: patch by patch -- BUILD_EACH=0 asked for the quick loop
+skip rc.siw.read_back -- siw has no READ in this test
+"""
+HOST = ('pass\tseries: applies with git am\t\n'
+        'pass\tlint: checkpatch --strict 0001\t\n')
+KUNIT = """\
+[    1.0] TAP version 14
 [    1.0] 1..1
 [    1.0]     # Subtest: list-kernel-test
-[    1.0]     1..1
+[    1.0]     1..2
 [    1.0]     ok 1 - list_test_list_init
+[    1.0]     ok 2 - list_test_list_add
 [    1.0] ok 1 - list-kernel-test
 """
-INIT = 'harness: [75.81] init started (mode check)\n'
-END = 'harness: [345.65] debug_locks=1\nharness: [345.73] done\n'
-TAP = """TAP version 13
-1..2
+INIT = ('harness: [75.81] init started (mode check)\n'
+        'harness: [76.20] rxe0: ACTIVE\n')
+END = ('harness: [340.10] kmemleak: active\n'
+       'harness: [345.60] tainted: 0\n'
+       'harness: [345.65] debug_locks: 1\n'
+       'harness: [345.73] done\n')
+CONSOLE = KUNIT + INIT + END
+TAP = """\
+TAP version 13
+1..1
 # selftests: harness: rc_traffic
+# TAP version 13
+# 1..2
+# # Starting 2 tests from 2 test cases.
+# #  RUN           rc.rxe.write_lands_every_byte ...
+# #            OK  rc.rxe.write_lands_every_byte
 # ok 1 rc.rxe.write_lands_every_byte
+# #  RUN           rc.rxe.read_back ...
+# #            OK  rc.rxe.read_back
+# ok 2 rc.rxe.read_back
+# # PASSED: 2 / 2 tests passed.
 ok 1 selftests: harness: rc_traffic
+TAP version 13
+1..1
 # selftests: drivers/dma-buf: udmabuf
-ok 2 selftests: drivers/dma-buf: udmabuf
+ok 1 selftests: drivers/dma-buf: udmabuf
 """
-WARN = '[    9.0] WARNING: CPU: 1 PID: 77 at drivers/foo.c:12 foo+0x1/0x2\n'
-
-CASES = [
-    # name, console, tap, expected exit status of results.py
-    ('a clean run passes', KUNIT + INIT + END, TAP, 0),
-    ('a kernel WARNING fails', KUNIT + INIT + WARN + END, TAP, 1),
-    ('a KASAN report fails', KUNIT + INIT +
-     'BUG: KASAN: use-after-free in bar+0x1/0x2\n' + END, TAP, 1),
-    ('a lockdep report fails', KUNIT + INIT +
-     'WARNING: possible circular locking dependency detected\n' + END, TAP, 1),
-    ('a kmemleak leak fails', KUNIT + INIT +
-     'unreferenced object 0xffff888001 (size 64):\n' + END, TAP, 1),
-    ('debug_locks dropping to 0 fails', KUNIT + INIT +
-     END.replace('debug_locks=1', 'debug_locks=0'), TAP, 1),
-    ('a guest that never finishes fails', KUNIT + INIT, TAP, 1),
-    ('a failing kselftest case fails', KUNIT + INIT + END,
-     TAP.replace('# ok 1 rc', '# not ok 1 rc').replace(
-         'ok 1 selftests: harness', 'not ok 1 selftests: harness'), 1),
-    ('a crashing kselftest program fails', KUNIT + INIT + END,
-     TAP.replace('ok 1 selftests: harness: rc_traffic',
-                 'not ok 1 selftests: harness: rc_traffic # exit=139'), 1),
-    ('a failing KUnit case fails', KUNIT.replace(
-        '    ok 1 - list_test', '    not ok 1 - list_test').replace(
-        '] ok 1 - list-kernel', '] not ok 1 - list-kernel') + INIT + END, TAP, 1),
-    ('missing KUnit output fails', INIT + END, TAP, 1),
-    ('missing kselftest output fails', KUNIT + INIT + END, '', 1),
-    ('a DMA-API debug report fails', KUNIT + INIT + 'DMA-API: rxe0-dmabuf: device driver '
-     'frees DMA memory with wrong function\n' + END, TAP, 1),
-    ('exit 77 counts as a skip, not a pass', KUNIT + INIT + END,
-     TAP.replace('ok 2 selftests: drivers/dma-buf: udmabuf',
-                 'not ok 2 selftests: drivers/dma-buf: udmabuf # exit=77'), 0),
-    ('a skipped case of kselftest_harness counts as a skip', KUNIT + INIT + END,
-     TAP.replace('# ok 1 rc.rxe.write_lands_every_byte',
-                 '# #  RUN           rc.rxe.write_lands_every_byte ...\n'
-                 '# #      SKIP      no device\n'
-                 '# ok 1 # SKIP no device'), 0),
-]
+CLEAN_ROWS = [
+    ('series', 'pass', 'applies with git am', ''),
+    ('lint', 'pass', 'checkpatch --strict 0001', ''),
+    ('guest', 'pass', 'boots and completes', ''),
+    ('guest', 'pass', 'rxe0: ACTIVE', ''),
+    ('guest', 'pass', 'kmemleak: active', ''),
+    ('guest', 'pass', 'tainted: 0', ''),
+    ('guest', 'pass', 'debug_locks: 1', ''),
+    ('kunit', 'pass', 'list-kernel-test.list_test_list_init', ''),
+    ('kunit', 'pass', 'list-kernel-test.list_test_list_add', ''),
+    ('kselftest harness', 'pass', 'rc.rxe.write_lands_every_byte', ''),
+    ('kselftest harness', 'pass', 'rc.rxe.read_back', ''),
+    ('kselftest drivers/dma-buf', 'pass', 'drivers/dma-buf:udmabuf', ''),
+] + [('health', 'pass', name, '') for name, _ in results.HEALTH]
 
 
-def run(tree, console, tap):
-    with tempfile.TemporaryDirectory() as out:
-        with open(os.path.join(out, 'console.log'), 'w') as f:
-            f.write(console)
-        with open(os.path.join(out, 'tap.log'), 'w') as f:
-            f.write(tap)
-        p = subprocess.run([sys.executable, RESULTS, out, tree],
+class Gate(unittest.TestCase):
+    maxDiff = None
+
+    def setUp(self):
+        if not os.path.exists(os.path.join(TREE, 'tools/testing/kunit/kunit.py')):
+            self.fail('no kernel tree with kunit.py at %s (set LINUX=)' % TREE)
+
+    def judge(self, console=CONSOLE, tap=TAP, host=HOST, expected=EXPECTED):
+        return results.judge(results.Expected(expected), host, console, tap, TREE)
+
+    def failures(self, **kw):
+        return [(g, n, d) for g, s, n, d in self.judge(**kw) if s == 'fail']
+
+    def assertFails(self, want, **kw):
+        """The run fails with exactly these rows, and only these."""
+        self.assertEqual(self.failures(**kw), want)
+
+    def test_clean_run_passes_with_exact_rows(self):
+        self.assertEqual(self.judge(), CLEAN_ROWS)
+
+    def test_committed_manifest_parses(self):
+        e = results.Expected.load()
+        self.assertTrue(e.steps and e.kunit and e.kselftest)
+        self.assertIn(('tainted', '0'), e.requires)
+
+    # -- the health gate: each pattern, and each detector's own health
+    def health(self, line, name):
+        self.assertFails([('health', name, line.strip())],
+                         console=KUNIT + INIT + line + END)
+
+    def test_warning_fails(self):
+        self.health('[    9.0] WARNING: CPU: 1 PID: 77 at drivers/foo.c:12 foo+0x1/0x2\n',
+                    'no WARNING')
+
+    def test_oops_fails(self):
+        self.health('[    9.0] general protection fault, probably for address 0x0\n',
+                    'no BUG, Oops or panic')
+
+    def test_kasan_fails(self):
+        self.assertFails([('health', 'no BUG, Oops or panic',
+                           'BUG: KASAN: use-after-free in bar+0x1/0x2'),
+                          ('health', 'no KASAN report',
+                           'BUG: KASAN: use-after-free in bar+0x1/0x2')],
+                         console=KUNIT + INIT +
+                         'BUG: KASAN: use-after-free in bar+0x1/0x2\n' + END)
+
+    def test_lockdep_fails(self):
+        self.health('[    9.0] possible circular locking dependency detected\n',
+                    'no lockdep report')
+
+    def test_kmemleak_leak_fails(self):
+        self.health('unreferenced object 0xffff888001 (size 64):\n', 'no kmemleak leak')
+
+    def test_dma_api_fails(self):
+        self.health('DMA-API: rxe0: device driver frees DMA memory with wrong function\n',
+                    'no DMA-API debug report')
+
+    def test_rcu_stall_fails(self):
+        self.health('[  99.0] rcu: INFO: rcu_sched self-detected stall on CPU\n',
+                    'no RCU stall')
+
+    def test_rcu_stall_on_other_cpus_fails(self):
+        self.health('[  99.0] rcu: rcu_sched detected stalls on CPUs/tasks:\n',
+                    'no RCU stall')
+
+    def test_hung_task_fails(self):
+        self.health('[ 200.0] INFO: task kworker/0:1:12 blocked for more than 60 seconds.\n',
+                    'no hung task')
+
+    def test_dropped_printk_fails(self):
+        self.health('** 12 printk messages dropped **\n', 'no printk message dropped')
+
+    def test_kmemleak_disabling_itself_fails(self):
+        self.assertFails([
+            ('guest', 'kmemleak: active', 'got "off (scan failed)" (see out/console.log)'),
+            ('health', 'kmemleak stays enabled',
+             '[ 50.0] kmemleak: Kernel memory leak detector disabled')],
+            console=KUNIT + INIT + '[ 50.0] kmemleak: Kernel memory leak detector disabled\n'
+            + END.replace('kmemleak: active', 'kmemleak: off (scan failed)'))
+
+    # -- hard preconditions
+    def test_device_never_active_fails(self):
+        self.assertFails([('guest', 'rxe0: ACTIVE', 'got "DOWN" (see out/console.log)')],
+                         console=KUNIT + INIT.replace('rxe0: ACTIVE', 'rxe0: DOWN') + END)
+
+    def test_missing_precondition_line_fails(self):
+        self.assertFails([('guest', 'rxe0', 'no "harness: rxe0:" line (see out/console.log)')],
+                         console=KUNIT + INIT.replace('rxe0: ACTIVE\n', 'hello\n') + END)
+
+    def test_taint_fails(self):
+        self.assertFails([('guest', 'tainted: 0', 'got "512" (see out/console.log)')],
+                         console=KUNIT + INIT + END.replace('tainted: 0', 'tainted: 512'))
+
+    def test_debug_locks_dropping_fails(self):
+        self.assertFails([('guest', 'debug_locks: 1', 'got "0" (see out/console.log)')],
+                         console=KUNIT + INIT + END.replace('debug_locks: 1', 'debug_locks: 0'))
+
+    def test_guest_that_never_finishes_fails(self):
+        fails = self.failures(console=KUNIT + INIT)
+        self.assertEqual(fails[0], ('guest', 'boots and completes',
+                                    'no "harness: done" on the console (see out/console.log)'))
+        self.assertEqual([f[1] for f in fails[1:]], ['kmemleak', 'tainted', 'debug_locks'])
+
+    def test_no_console_fails(self):
+        self.assertFails([('guest', 'boots and completes', 'no console log')], console=None)
+
+    # -- host steps
+    def test_step_that_recorded_nothing_fails(self):
+        self.assertFails([('steps', 'lint: checkpatch',
+                           'the step recorded nothing (see the make check output)')],
+                         host=HOST.splitlines()[0])
+
+    def test_failed_host_row_keeps_its_reason(self):
+        self.assertFails([('lint', 'checkpatch --strict 0001', '3 reports')],
+                         host=HOST.replace('pass\tlint: checkpatch --strict 0001\t',
+                                           'fail\tlint: checkpatch --strict 0001\t3 reports'))
+
+    def test_allowed_host_skip_is_a_skip_with_the_manifests_reason(self):
+        rows = self.judge(host=HOST + 'skip\tbuild: patch by patch\tBUILD_EACH=0\n')
+        self.assertIn(('build', 'skip', 'patch by patch',
+                       'BUILD_EACH=0 asked for the quick loop'), rows)
+        self.assertEqual(self.failures(host=HOST + 'skip\tbuild: patch by patch\tx\n'), [])
+
+    def test_unlisted_host_skip_fails(self):
+        self.assertFails([('lint', 'W=1 and sparse', 'skipped (no sparse); '
+                           'config/expected allows no skip here')],
+                         host=HOST + 'skip\tlint: W=1 and sparse\tno sparse\n')
+
+    # -- KUnit, through the tree's kunit.py parse --json
+    def test_failing_kunit_case_fails_with_its_assertion(self):
+        console = KUNIT.replace(
+            '[    1.0]     ok 2 - list_test_list_add\n',
+            '[    1.0]     # list_test_list_add: EXPECTATION FAILED at lib/list-test.c:42\n'
+            '[    1.0]     # list_test_list_add: \tExpected list_empty(&list) to be false\n'
+            '[    1.0]     not ok 2 - list_test_list_add\n').replace(
+            '] ok 1 - list-kernel', '] not ok 1 - list-kernel') + INIT + END
+        self.assertFails([('kunit', 'list-kernel-test.list_test_list_add',
+                           'lib/list-test.c:42: Expected list_empty(&list) to be false')],
+                         console=console)
+
+    def test_crashed_kunit_case_fails(self):
+        console = KUNIT.replace('[    1.0]     ok 2 - list_test_list_add\n', '') \
+            .replace('[    1.0] ok 1 - list-kernel-test\n', '')
+        fails = self.failures(console=console + INIT + END)
+        self.assertEqual(fails[0], ('kunit', 'list-kernel-test.(case 2)',
+                                    'crashed: the output stops in this case (see out/console.log)'))
+
+    def test_kunit_crash_message_fails(self):
+        console = KUNIT.replace(
+            '[    1.0]     ok 2 - list_test_list_add\n',
+            '[    1.0]     # list_test_list_add: kunit test case crashed!\n'
+            '[    1.0]     not ok 2 - list_test_list_add\n').replace(
+            '] ok 1 - list-kernel', '] not ok 1 - list-kernel') + INIT + END
+        self.assertFails([('kunit', 'list-kernel-test.list_test_list_add',
+                           'crashed: the output stops in this case (see out/console.log)')],
+                         console=console)
+
+    def test_kunit_suite_cut_off_after_its_cases_fails(self):
+        """kunit.py's exit status: every case passed, the suite never ended."""
+        console = KUNIT.replace('[    1.0] ok 1 - list-kernel-test\n', '') + INIT + END
+        fails = self.failures(console=console)
+        self.assertEqual(len(fails), 1)
+        self.assertEqual(fails[0][:2], ('kunit', 'kunit.py parse'))
+        self.assertTrue(fails[0][2].startswith('exit 1: '), fails[0][2])
+
+    def test_missing_kunit_output_fails(self):
+        self.assertFails([('kunit', 'KUnit output', 'no KUnit TAP on the console')],
+                         console=INIT + END)
+
+    def test_kunit_suite_with_fewer_cases_than_the_manifest_fails(self):
+        self.assertFails([('kunit', 'list-kernel-test', 'ran 2 cases, config/expected says 3')],
+                         expected=EXPECTED.replace('list-kernel-test 2', 'list-kernel-test 3'))
+
+    def test_kunit_suite_not_in_the_manifest_fails(self):
+        self.assertFails([('kunit', 'list-kernel-test',
+                           'suite did not run (config/expected: 2 cases)'),
+                          ('kunit', 'list-kernel-test-renamed',
+                           'suite ran, but is ' + results.UPDATE)],
+                         console=CONSOLE.replace('list-kernel-test', 'list-kernel-test-renamed'))
+
+    # -- kselftests
+    def test_failing_case_fails_with_its_file_and_line(self):
+        tap = TAP.replace(
+            '# #            OK  rc.rxe.read_back\n# ok 2 rc.rxe.read_back',
+            '# # rc_traffic.c:120:read_back:Expected 0 (0) == ret (-5)\n'
+            '# # read_back: Test terminated by assertion\n'
+            '# #          FAIL  rc.rxe.read_back\n# not ok 2 rc.rxe.read_back').replace(
+            'ok 1 selftests: harness: rc_traffic', 'not ok 1 selftests: harness: rc_traffic # exit=1')
+        self.assertFails([('kselftest harness', 'rc.rxe.read_back',
+                           'rc_traffic.c:120: Expected 0 (0) == ret (-5)')], tap=tap)
+
+    def test_truncated_plan_fails(self):
+        tap = TAP.replace('# #  RUN           rc.rxe.read_back ...\n', '').replace(
+            '# #            OK  rc.rxe.read_back\n# ok 2 rc.rxe.read_back\n', '').replace(
+            'ok 1 selftests: harness: rc_traffic', 'not ok 1 selftests: harness: rc_traffic # exit=139')
+        self.assertFails([('kselftest harness', 'harness:rc_traffic',
+                           'planned 1..2, reported 1 (exit=139)'),
+                          ('kselftest', 'harness:rc_traffic',
+                           'ran 1 cases, config/expected says 2')], tap=tap)
+
+    def test_truncated_plan_with_exit_0_still_fails(self):
+        tap = TAP.replace('# 1..2', '# 1..3')
+        self.assertEqual(self.failures(tap=tap)[0], (
+            'kselftest harness', 'harness:rc_traffic', 'planned 1..3, reported 2 (the program died)'))
+
+    def test_runner_that_stops_early_fails(self):
+        tap = TAP.replace('\n1..1\n', '\n1..2\n', 1)
+        self.assertFails([('kselftest', 'kselftest runner',
+                           'planned 1..3 programs, reported 2 (see out/tap.log)')], tap=tap)
+
+    def test_program_that_failed_after_passing_cases_fails(self):
+        tap = TAP.replace('ok 1 selftests: harness: rc_traffic',
+                          'not ok 1 selftests: harness: rc_traffic # TIMEOUT 45 seconds')
+        self.assertFails([('kselftest harness', 'harness:rc_traffic',
+                           'program failed: TIMEOUT 45 seconds')], tap=tap)
+
+    def test_program_missing_from_the_run_fails(self):
+        tap = TAP.split('TAP version 13\n1..1\n# selftests: drivers')[0]
+        self.assertFails([('kselftest', 'drivers/dma-buf:udmabuf',
+                           'program did not run (config/expected: 0 cases)')], tap=tap)
+
+    def test_missing_kselftest_output_fails(self):
+        self.assertEqual(self.failures(tap='')[0], (
+            'kselftest', 'kselftest runner', 'planned no programs, reported 0 (see out/tap.log)'))
+
+    def test_exit_77_is_a_failure_unless_allowed(self):
+        tap = TAP.replace('ok 1 selftests: drivers/dma-buf: udmabuf',
+                          'not ok 1 selftests: drivers/dma-buf: udmabuf # exit=77')
+        self.assertFails([('kselftest drivers/dma-buf', 'drivers/dma-buf:udmabuf',
+                           'skipped (exit 77); config/expected allows no skip here')], tap=tap)
+        rows = self.judge(tap=tap, expected=EXPECTED + 'skip drivers/dma-buf:udmabuf -- no memfd\n')
+        self.assertIn(('kselftest drivers/dma-buf', 'skip', 'drivers/dma-buf:udmabuf',
+                       'no memfd'), rows)
+        self.assertNotIn('fail', [r[1] for r in rows])
+
+    def test_exit_77_of_a_harness_program_fails(self):
+        tap = TAP.replace('ok 1 selftests: harness: rc_traffic',
+                          'not ok 1 selftests: harness: rc_traffic # exit=77')
+        self.assertFails([('kselftest harness', 'harness:rc_traffic', 'program failed: exit=77')],
+                         tap=tap)
+
+    def skipped(self, case):
+        return TAP.replace('# #            OK  rc.rxe.read_back\n# ok 2 rc.rxe.read_back',
+                           '# #      SKIP      no device\n# #            OK  %s\n'
+                           '# ok 2 # SKIP no device' % case).replace(
+            'RUN           rc.rxe.read_back', 'RUN           %s' % case)
+
+    def test_allowed_case_skip_counts_as_a_skip(self):
+        rows = self.judge(tap=self.skipped('rc.siw.read_back'))
+        self.assertIn(('kselftest harness', 'skip', 'rc.siw.read_back',
+                       'siw has no READ in this test'), rows)
+        self.assertNotIn('fail', [r[1] for r in rows])
+
+    def test_unlisted_case_skip_fails(self):
+        self.assertFails([('kselftest harness', 'rc.rxe.read_back',
+                           'skipped (no device); config/expected allows no skip here')],
+                         tap=self.skipped('rc.rxe.read_back'))
+
+    # -- make run
+    def test_demo_rows(self):
+        ok = INIT + 'demo: rc_traffic exit=0\ndemo: PASS\ndemo: dmabuf_mr_demo exit=0\n'
+        self.assertEqual([r for r in results.demo(ok) if r[0] != 'health'],
+                         [('guest', 'pass', 'rxe0: ACTIVE', ''),
+                          ('demo', 'pass', 'rc_traffic', ''),
+                          ('demo', 'pass', 'dmabuf_mr_demo', '')])
+        nodev = ok.replace('rxe0: ACTIVE', 'rxe0: no device').replace(
+            'demo: rc_traffic', '# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:15 error:0\n'
+            'demo: rc_traffic')
+        self.assertEqual([r for r in results.demo(nodev) if r[1] == 'fail'],
+                         [('guest', 'fail', 'rxe0: ACTIVE', 'got "no device" (see out/console.log)'),
+                          ('demo', 'fail', 'rc_traffic', '15 cases skipped')])
+        bad = ok.replace('dmabuf_mr_demo exit=0', 'dmabuf_mr_demo exit=4') + \
+            'WARNING: CPU: 0 PID: 1 at x.c:1\n'
+        self.assertEqual([r for r in results.demo(bad) if r[1] == 'fail'],
+                         [('demo', 'fail', 'dmabuf_mr_demo', 'exit=4'),
+                          ('health', 'fail', 'no WARNING', 'WARNING: CPU: 0 PID: 1 at x.c:1')])
+
+
+class Harness(unittest.TestCase):
+    """The shell side: a step that dies leaves a row; nothing destroys work."""
+    maxDiff = None
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        self.cache = self.tmp.name
+        self.env = dict(os.environ, CACHE=self.cache, OUT=self.cache, HARNESS_LOCK='',
+                        LINUX=os.path.join(self.cache, 'linux'))
+
+    def sh(self, script, **env):
+        return subprocess.run(['bash', '-c', '. %s/env.sh; %s' % (HARNESS, script)],
+                              env=dict(self.env, **env), capture_output=True, text=True)
+
+    def test_step_that_dies_without_a_row_gets_one(self):
+        self.sh('recorded "lint: a" false; recorded "lint: b" eval \'record fail "lint: b" why; false\';'
+                'recorded "lint: c" true')
+        with open(os.path.join(self.cache, 'results.txt')) as f:
+            self.assertEqual(f.read(), 'fail\tlint: a\texited 1 without recording a failure '
+                             '(see its output above)\nfail\tlint: b\twhy\n')
+
+    def git(self, *args):
+        subprocess.run(['git', '-C', self.env['LINUX'], '-c', 'user.name=t', '-c',
+                        'user.email=t@t'] + list(args), check=True, capture_output=True)
+
+    def test_apply_refuses_to_drop_commits_not_in_series(self):
+        os.makedirs(self.env['LINUX'])
+        self.git('init', '-q', '-b', 'dmabuf-mr')
+        self.git('commit', '-q', '--allow-empty', '-m', 'base')
+        self.git('tag', 'base')
+        self.git('commit', '-q', '--allow-empty', '-m', 'work of a day')
+        p = subprocess.run([os.path.join(HARNESS, 'apply.sh')], env=self.env,
                            capture_output=True, text=True)
-        return p.returncode, p.stdout
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('work of a day', p.stderr)
+        self.assertIn('FORCE=1 make apply', p.stderr)
+
+    def test_fetch_base_refuses_a_tree_without_the_base_tag(self):
+        mine = os.path.join(self.cache, 'mine')
+        os.makedirs(mine)
+        open(os.path.join(mine, 'precious'), 'w').close()
+        deb = os.path.join(CACHE, 'linux-source-5.10_5.10.223-1_all.deb')
+        if not os.path.exists(deb):
+            self.skipTest('no base .deb in ' + CACHE)
+        os.symlink(deb, os.path.join(self.cache, os.path.basename(deb)))
+        p = subprocess.run([os.path.join(HARNESS, 'fetch-base.sh')],
+                           env=dict(self.env, LINUX=mine), capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("no 'base' tag", p.stderr)
+        self.assertEqual(os.listdir(mine), ['precious'])
+
+    def test_a_second_run_on_one_cache_is_refused(self):
+        holder = subprocess.Popen(['bash', '-c', '. %s/env.sh; echo locked; sleep 30' % HARNESS],
+                                  env=self.env, stdout=subprocess.PIPE, text=True)
+        self.addCleanup(holder.stdout.close)
+        self.addCleanup(holder.wait)
+        self.addCleanup(holder.kill)
+        holder.stdout.readline()
+        p = self.sh('echo ran')
+        self.assertEqual((p.returncode, p.stdout), (1, ''))
+        self.assertIn('another harness run is using ' + self.cache, p.stderr)
 
 
-def main():
-    tree = sys.argv[1]
-    bad = 0
-    for name, console, tap, want in CASES:
-        rc, out = run(tree, console, tap)
-        ok = rc == want
-        if name.startswith('exit 77'):
-            ok = ok and '1 skipped' in out.splitlines()[-1]
-        if 'skipped case' in name:
-            ok = ok and out.splitlines()[-1].endswith(' 1 skipped') and \
-                'rc.rxe.write_lands_every_byte' in out
-        if not ok:
-            bad += 1
-            sys.stderr.write('--- %s: exit %d, wanted %d\n%s' % (name, rc, want, out))
-        print('%s\tharness: results.py: %s' % ('pass' if ok else 'fail', name))
-    return 1 if bad else 0
+def rows():
+    """Run every case; print one row per case for check.sh's results.txt."""
+    tests = [t for c in (Gate, Harness)
+             for t in unittest.defaultTestLoader.loadTestsFromTestCase(c)]
+    suite = unittest.TestSuite(tests)
+    result = unittest.TestResult()
+    suite.run(result)
+    bad = {t.id(): tb for t, tb in result.failures + result.errors}
+    skipped = {t.id(): why for t, why in result.skipped}
+    for t in tests:
+        name = t.id().rsplit('.', 1)[-1][len('test_'):].replace('_', ' ')
+        if t.id() in bad:
+            sys.stderr.write(bad[t.id()])
+            why = [l for l in bad[t.id()].splitlines() if l.startswith('AssertionError')]
+            print('fail\tharness: gate: %s\t%s' % (name, (why or ['see the output above'])[0]))
+        else:
+            print('%s\tharness: gate: %s\t%s' % ('skip' if t.id() in skipped else 'pass',
+                                                 name, skipped.get(t.id(), '')))
+    return 0 if result.wasSuccessful() else 1
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    if sys.argv[1:] == ['--rows']:
+        sys.exit(rows())
+    unittest.main(verbosity=2)
