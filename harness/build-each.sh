@@ -64,12 +64,13 @@ for c in $(git rev-list --reverse base..HEAD); do
 	[ -n "$dirs" ] || continue
 	git checkout -q "$c"
 	# Of the series' directories, a patch without C files builds those
-	# that exist at that point of the series.
-	dirs=$(for d in $dirs; do [ ! -d "$d" ] || echo "$d"; done)
+	# that the tree has at that point of the series (not a directory left
+	# by some build).
+	dirs=$(for d in $dirs; do if git cat-file -e "$c:$d" 2>/dev/null; then echo "$d"; fi; done)
 	step "patch $i: $subject: building $(echo $dirs)"
 	touch "$stamp"
 	if ! { "$TOP/harness/config.sh" --partial && build_dirs $dirs; } >>"$log" 2>&1 </dev/null; then
-		grep -E 'error|Error' "$log" | tail -n 20 >&2
+		grep -E 'error|Error|Stop' "$log" | tail -n 20 >&2 || true
 		row fail "$i" "$subject: does not build (see out/build-each.log)"
 		continue
 	fi
