@@ -4,7 +4,7 @@
 H := harness
 
 .PHONY: run check deps base apply series series-check lint config build \
-	build-each rdma-core guest expected test-gate clean help
+	build-each rdma-core guest pyverbs expected test-gate clean help
 
 help:
 	@echo "make run     apply, build, boot a guest and show the main job"
@@ -12,6 +12,7 @@ help:
 	@echo "make series  regenerate series/ from the kernel tree"
 	@echo "other steps: deps base apply series-check lint config build build-each"
 	@echo "             rdma-core guest clean"
+	@echo "make pyverbs    rdma-core's pyverbs tests on rxe0, 10 runs (PYVERBS_RUNS=)"
 	@echo "make expected   print what the last run saw, in config/expected's format"
 	@echo "make test-gate  the gate's own unit tests (tests/host/test_gate.py)"
 
@@ -55,6 +56,14 @@ rdma-core:
 guest: rdma-core
 	$(H)/guest-tests.sh
 	$(H)/initramfs.sh
+
+# rdma-core's own tests on rxe0, PYVERBS_RUNS times (default 10), then the
+# tests that were allowed to error, on the stock base kernel.
+pyverbs: apply config build guest
+	$(H)/pyverbs.sh
+	$(H)/boot.sh pyverbs
+	python3 $(H)/results.py --pyverbs out
+	$(H)/pyverbs-base.sh
 
 expected:
 	$(H)/expected.sh

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# boot.sh check|run: boot the built kernel with the initramfs under QEMU
+# boot.sh check|run|pyverbs: boot the built kernel (or $KERNEL) with the initramfs under QEMU
 # (TCG; ACCEL=kvm to opt in), 2 vCPUs. The console goes to out/console.log
 # and, for "run", to the terminal; the kselftests' TAP comes out of the
 # second serial port into out/tap.log. The whole boot has a time limit.
@@ -8,10 +8,23 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 mode=${1:-check}
-limit=${GUEST_TIMEOUT:-2400}
-kernel=$KBUILD/arch/x86/boot/bzImage
+kernel=${KERNEL:-$KBUILD/arch/x86/boot/bzImage}
 [ -f "$kernel" ] || die "no kernel at $kernel: run 'make build'"
 rm -f "$OUT/console.log" "$OUT/tap.log"
+# rdma-core's own tests (harness/pyverbs.sh) ride along as a second
+# initramfs: once in "check", PYVERBS_RUNS times (default 10) in "pyverbs".
+initrd=$OUT/initramfs.cpio.gz extra='' runs=0
+case $mode in
+check) runs=${PYVERBS_RUNS:-1} ;;
+pyverbs) runs=${PYVERBS_RUNS:-10} ;;
+esac
+limit=${GUEST_TIMEOUT:-$((2400 + 900 * runs))}
+if [ "$runs" -gt 0 ]; then
+	[ -f "$OUT/pyverbs.cpio.gz" ] || die "no out/pyverbs.cpio.gz: run harness/pyverbs.sh"
+	initrd=$OUT/initramfs-pyverbs.cpio.gz
+	cat "$OUT/initramfs.cpio.gz" "$OUT/pyverbs.cpio.gz" >"$initrd"
+	extra="harness.pyverbs=$runs${PYVERBS_ONLY:+ harness.pyverbs_only=$PYVERBS_ONLY}"
+fi
 
 step "booting the guest ($mode, ${ACCEL:-tcg}, limit ${limit} s, console: out/console.log)"
 start=$(date +%s)
@@ -19,14 +32,14 @@ set +e
 timeout --foreground "$limit" qemu-system-x86_64 \
 	-accel "${ACCEL:-tcg}" -cpu max,la57=off -smp 2 -m 1G \
 	-display none -monitor none -nic none -no-reboot \
-	-kernel "$kernel" -initrd "$OUT/initramfs.cpio.gz" \
-	-append "console=ttyS0 oops=panic panic=-1 kasan_multi_shot harness.mode=$mode" \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 oops=panic panic=-1 kasan_multi_shot harness.mode=$mode $extra" \
 	-serial stdio -serial "file:$OUT/tap.log" </dev/null 2>"$OUT/qemu.log" |
 	tr -d '\r' | tee "$OUT/console.log" |
 	if [ "$mode" = run ]; then
 		sed -n '/^harness: .*init started/,$p'
 	else
-		grep --line-buffered -E 'harness: |kselftest: |^\[ *[0-9.]+\] (not )?ok [0-9]+ - '
+		grep --line-buffered -E 'harness: |kselftest: |^pyverbs: |^\[ *[0-9.]+\] (not )?ok [0-9]+ - '
 	fi
 rc=${PIPESTATUS[0]}
 set -e

@@ -58,6 +58,11 @@ if ! { "$h/guest-tests.sh" && "$h/initramfs.sh"; }; then
 	record fail "guest: tests and initramfs build" "see above"
 	finish
 fi
+# rdma-core's own tests run once in the guest, after the kselftests.
+if ! "$h/pyverbs.sh"; then
+	record fail "guest: rdma-core's pyverbs tests build" "see above"
+	export PYVERBS_RUNS=0
+fi
 "$h/boot.sh" check || true    # results.py judges what the guest left
 echo "    make check took $(($(date +%s) - t0)) s"
 finish

@@ -52,10 +52,22 @@ say "test exporter: $([ -c /dev/dmabuf_test_exporter ] && echo present || echo a
 
 if [ "$mode" = run ]; then
 	/demo.sh
-else
+elif [ "$mode" = check ] || [ -z "$mode" ]; then
 	say "kselftests: start"
 	/kselftest/run_kselftest.sh >$tap 2>&1
 	say "kselftests: done"
+fi
+# rdma-core's own tests (harness/pyverbs.sh appends them to the initramfs):
+# harness.pyverbs=N runs the suite N times, after the kselftests in "check".
+runs=$(sed -n 's/.*harness.pyverbs=\([0-9]*\).*/\1/p' /proc/cmdline)
+if [ -n "$runs" ] && [ "$mode" != run ]; then
+	if [ -x /pyverbs.sh ]; then
+		say "pyverbs: start"
+		/pyverbs.sh "$runs"
+		say "pyverbs: done"
+	else
+		say "pyverbs: asked for, but not in the initramfs"
+	fi
 fi
 
 # Health: two kmemleak scans (a leak is reported on the scan after the one

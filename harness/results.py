@@ -6,6 +6,7 @@ a green run must have seen.
     results.py --seen OUT TREE       print what the run saw, in the manifest's
                                      format, for a person to review (make expected)
     results.py --run OUT             `make run`: the demo passed, no kernel report
+    results.py --pyverbs OUT         `make pyverbs`: rdma-core's tests, no kernel report
 
 Inputs, all under OUT (any may be missing; missing is a failure):
   results.txt  host-side rows, one per line: "pass|fail|skip<TAB>group: name<TAB>detail"
@@ -59,6 +60,7 @@ class Expected:
     def __init__(self, text):
         self.steps, self.requires = [], []
         self.kunit, self.kselftest, self.skips = {}, {}, {}
+        self.pyverbs = None
         for n, line in enumerate(text.splitlines(), 1):
             line = line.strip()
             if not line or line.startswith('#'):
@@ -73,6 +75,11 @@ class Expected:
             elif kind in ('kunit', 'kselftest'):
                 name, count = rest.split()
                 getattr(self, kind)[name] = int(count)
+            elif kind == 'pyverbs':
+                what, count = rest.split()
+                if what != 'tests':
+                    raise ValueError('config/expected:%d: pyverbs tests N' % n)
+                self.pyverbs = int(count)
             elif kind == 'skip':
                 name, _, reason = rest.partition(' -- ')
                 self.skips[name.strip()] = reason.strip()
@@ -272,6 +279,62 @@ def why(lines):
     return msgs[-1] if msgs else 'failed (see out/tap.log)'
 
 
+# ---------------------------------------------------------------- pyverbs
+
+PV_START_RE = re.compile(r'^pyverbs: (\d+) runs of ', re.M)
+PV_RUN_RE = re.compile(r'^pyverbs: run (\d+)/\d+ exit=(\S*): (.*)$', re.M)
+PV_BAD_RE = re.compile(r'^pyverbs: run (\d+): (ERROR|FAIL): (\S+) \(([^)]*)\)', re.M)
+PV_RAN_RE = re.compile(r'Ran (\d+) tests? in ([0-9.]+)s; (OK|FAILED)(?: \((.*)\))?')
+
+
+def pyverbs(tally, console):
+    """rdma-core's own test suite on rxe0 (harness/guest-pyverbs.sh): each
+    run ran the whole suite (config/expected: pyverbs tests N), and every
+    test that errored or failed is one config/expected allows, as a skip
+    with its reason ("skip pyverbs: <test>"). The suite's own skips (tests
+    of hardware features rxe lacks) are counted in the run's row."""
+    want = tally.expected.pyverbs
+    m = PV_START_RE.search(console)
+    if not m:
+        if want is not None:
+            tally.add('pyverbs', 'fail', "rdma-core's tests on rxe0", 'did not run (see out/console.log)')
+        return
+    runs = int(m.group(1))
+    done = {int(r.group(1)): r for r in PV_RUN_RE.finditer(console)}
+    bad = {}
+    for b in PV_BAD_RE.finditer(console):
+        bad.setdefault(int(b.group(1)), []).append((b.group(2), b.group(4)))
+    allowed = {k[len('pyverbs: '):] for k in tally.expected.skips if k.startswith('pyverbs: ')}
+    seen_bad = {}
+    for i in range(1, runs + 1):
+        name = 'run %d of %d' % (i, runs)
+        r = done.get(i)
+        ran = PV_RAN_RE.search(r.group(3)) if r else None
+        if not ran:
+            tally.add('pyverbs', 'fail', name, r.group(3) if r else
+                      'did not finish (see out/console.log)')
+            continue
+        total, secs = int(ran.group(1)), float(ran.group(2))
+        extra = dict(kv.split('=') for kv in (ran.group(4) or '').split(', ') if '=' in kv)
+        errs = bad.get(i, [])
+        unexpected = [t for _, t in errs if t not in allowed]
+        for kind, t in errs:
+            seen_bad.setdefault(t, []).append(i)
+        detail = 'ran %d tests in %.0f s: %d passed, %s skipped by the suite, %d allowed errors' % (
+            total, secs, total - int(extra.get('skipped', 0)) - len(errs),
+            extra.get('skipped', 0), len(errs) - len(unexpected))
+        if want is not None and total != want:
+            tally.add('pyverbs', 'fail', name, 'ran %d tests, config/expected says %d' % (total, want))
+        elif unexpected or len(errs) != int(extra.get('errors', 0)) + int(extra.get('failures', 0)):
+            tally.add('pyverbs', 'fail', name, 'not allowed: ' + ', '.join(unexpected or ['?']))
+        else:
+            tally.add('pyverbs', 'pass', name, detail)
+    for t, in_runs in sorted(seen_bad.items()):
+        if t in allowed:
+            tally.add('pyverbs', 'skip', t, 'errored in %d of %d runs' % (len(in_runs), runs),
+                      key='pyverbs: ' + t)
+
+
 # ---------------------------------------------------------------- the guest
 
 def health(tally, console):
@@ -294,8 +357,10 @@ def requires(tally, console):
                       '' if ok else 'got "%s" (see out/console.log)' % got[-1].strip())
 
 
-def judge(expected, host, console, tap, tree):
-    """The rows of one run: (group, pass|fail|skip, name, why)."""
+def judge(expected, host, console, tap, tree, only_pyverbs=False):
+    """The rows of one run: (group, pass|fail|skip, name, why). With
+    only_pyverbs, of a guest that ran rdma-core's tests alone (make
+    pyverbs): no host rows, KUnit or kselftests."""
     tally = Tally(expected)
     host_checks(tally, host or '')
     if console is None:
@@ -305,9 +370,11 @@ def judge(expected, host, console, tap, tree):
     tally.add('guest', 'pass' if done else 'fail', 'boots and completes',
               '' if done else 'no "harness: done" on the console (see out/console.log)')
     requires(tally, console)
-    boot = re.split(HARNESS_LINE + '.*init started', console, maxsplit=1, flags=re.M)[0]
-    kunit(tally, boot, tree)
-    kselftests(tally, tap or '')
+    if not only_pyverbs:
+        boot = re.split(HARNESS_LINE + '.*init started', console, maxsplit=1, flags=re.M)[0]
+        kunit(tally, boot, tree)
+        kselftests(tally, tap or '')
+    pyverbs(tally, console)
     health(tally, console)
     return tally.rows
 
@@ -363,6 +430,11 @@ def report(rows):
 def main(argv):
     if argv[0] == '--run':
         return report(demo(read(os.path.join(argv[1], 'console.log')) or ''))
+    if argv[0] == '--pyverbs':
+        ex = Expected.load()
+        ex.steps = []
+        return report(judge(ex, None, read(os.path.join(argv[1], 'console.log')), None, None,
+                            only_pyverbs=True))
     if argv[0] == '--seen':
         out, tree = argv[1:3]
         print(seen(read(os.path.join(out, 'console.log')) or '',

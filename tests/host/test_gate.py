@@ -370,6 +370,48 @@ class Gate(unittest.TestCase):
                          [('demo', 'fail', 'dmabuf_mr_demo', 'exit=4'),
                           ('health', 'fail', 'no WARNING', 'WARNING: CPU: 0 PID: 1 at x.c:1')])
 
+    # -- rdma-core's pyverbs tests
+    PV_EXPECTED = EXPECTED + ('pyverbs tests 5\n'
+                              'skip pyverbs: tests.t_a.A.test_x -- rxe lacks x\n')
+    PV_RUN = ('pyverbs: 1 runs of rdma-core\'s tests on rxe0, Python 3.11.2\n'
+              'pyverbs: run 1/1 start\n'
+              'pyverbs: run 1/1 exit=1: Ran 5 tests in 12.5s; FAILED (errors=1, skipped=2)\n'
+              'pyverbs: run 1: ERROR: test_x (tests.t_a.A.test_x)\n'
+              'pyverbs: done\n')
+
+    def pv(self, run=PV_RUN, expected=PV_EXPECTED):
+        return [r for r in self.judge(console=KUNIT + INIT + run + END, expected=expected)
+                if r[0] == 'pyverbs']
+
+    def test_pyverbs_allowed_error_is_a_skip_with_its_reason(self):
+        self.assertEqual(self.pv(), [
+            ('pyverbs', 'pass', 'run 1 of 1',
+             'ran 5 tests in 12 s: 2 passed, 2 skipped by the suite, 1 allowed errors'),
+            ('pyverbs', 'skip', 'tests.t_a.A.test_x', 'rxe lacks x')])
+
+    def test_pyverbs_other_error_fails(self):
+        run = self.PV_RUN.replace('errors=1', 'errors=2').replace(
+            'pyverbs: done', 'pyverbs: run 1: FAIL: test_y (tests.t_b.B.test_y)\npyverbs: done')
+        self.assertEqual(self.pv(run)[0],
+                         ('pyverbs', 'fail', 'run 1 of 1', 'not allowed: tests.t_b.B.test_y'))
+
+    def test_pyverbs_error_count_without_names_fails(self):
+        run = self.PV_RUN.replace('errors=1', 'errors=1, failures=1')
+        self.assertEqual(self.pv(run)[0], ('pyverbs', 'fail', 'run 1 of 1', 'not allowed: ?'))
+
+    def test_pyverbs_short_run_fails(self):
+        self.assertEqual(self.pv(self.PV_RUN.replace('Ran 5', 'Ran 4'))[0],
+                         ('pyverbs', 'fail', 'run 1 of 1', 'ran 4 tests, config/expected says 5'))
+
+    def test_pyverbs_unfinished_run_fails(self):
+        run = self.PV_RUN.replace('1 runs', '2 runs')
+        self.assertEqual(self.pv(run)[1], ('pyverbs', 'fail', 'run 2 of 2',
+                                           'did not finish (see out/console.log)'))
+
+    def test_pyverbs_not_run_fails(self):
+        self.assertEqual(self.pv(''), [('pyverbs', 'fail', "rdma-core's tests on rxe0",
+                                        'did not run (see out/console.log)')])
+
 
 class Harness(unittest.TestCase):
     """The shell side: a step that dies leaves a row; nothing destroys work."""
