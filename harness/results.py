@@ -31,7 +31,7 @@ EXPECTED = os.path.join(TOP, 'config', 'expected')
 UPDATE = 'not in config/expected (see "make expected" in README.md)'
 
 # The health gate: a name for the report, and what in the console breaks it.
-# The last four check the detectors themselves: a detector that switched
+# The last five check the detectors themselves: a detector that switched
 # itself off, or a console that dropped messages, hides the reports above.
 HEALTH = [
     ('no WARNING', re.compile(r'WARNING: |WARNING:.* at ')),
@@ -50,6 +50,8 @@ HEALTH = [
     ('no printk message dropped', re.compile(r'\*\* \d+ printk messages dropped')),
     ('kmemleak stays enabled', re.compile(
         r'kmemleak: .*(detector disabled|Kmemleak disabled)')),
+    ('DMA-API debugging stays enabled', re.compile(
+        r'DMA-API: .*(dma-debug disabled|out of memory.*disabl)')),
 ]
 HARNESS_LINE = r'^harness: (?:\[[0-9.]+\] )?'
 

@@ -173,6 +173,10 @@ class Gate(unittest.TestCase):
             console=KUNIT + INIT + '[ 50.0] kmemleak: Kernel memory leak detector disabled\n'
             + END.replace('kmemleak: active', 'kmemleak: off (scan failed)'))
 
+    def test_dma_api_debugging_disabling_itself_fails(self):
+        self.health('DMA-API: cacheline tracking ENOMEM, dma-debug disabled\n',
+                    'DMA-API debugging stays enabled')
+
     # -- hard preconditions
     def test_device_never_active_fails(self):
         self.assertFails([('guest', 'rxe0: ACTIVE', 'got "DOWN" (see out/console.log)')],
