@@ -3,12 +3,13 @@
 
 H := harness
 
-.PHONY: run check deps base apply series series-check lint config build \
+.PHONY: run check soak deps base apply series series-check lint config build \
 	build-each rdma-core guest pyverbs expected test-gate clean help
 
 help:
 	@echo "make run     apply, build, boot a guest and show the main job"
 	@echo "make check   every check and test; ends with 'N passed, N failed'"
+	@echo "make soak    boot a guest that only soaks a dma-buf MR: COUNT moves (100000)"
 	@echo "make series  regenerate series/ from the kernel tree"
 	@echo "other steps: deps base apply series-check lint config build build-each"
 	@echo "             rdma-core guest clean"
@@ -21,6 +22,10 @@ run: apply config build guest
 
 check:
 	$(H)/check.sh
+
+COUNT ?= 100000
+soak: apply config build guest
+	$(H)/soak.sh $(COUNT)
 
 deps:
 	$(H)/deps.sh

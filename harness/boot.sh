@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# boot.sh check|run|pyverbs: boot the built kernel (or $KERNEL) with the initramfs under QEMU
-# (TCG; ACCEL=kvm to opt in), 2 vCPUs. The console goes to out/console.log
-# and, for "run", to the terminal; the kselftests' TAP comes out of the
-# second serial port into out/tap.log. The whole boot has a time limit.
-# "run" exits non-zero if the demo failed or the console shows a report.
+# boot.sh check|run|soak|pyverbs: boot the built kernel (or $KERNEL) with
+# the initramfs under QEMU (TCG; ACCEL=kvm to opt in), 2 vCPUs. The console
+# goes to out/console.log and, for "run" and "soak", to the terminal; the
+# kselftests' TAP comes out of the second serial port into out/tap.log. The
+# whole boot has a time limit. BOOT_APPEND adds to the kernel command line.
+# "run" and "soak" exit non-zero if the demo or the soak failed or the
+# console shows a report.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -33,10 +35,10 @@ timeout --foreground "$limit" qemu-system-x86_64 \
 	-accel "${ACCEL:-tcg}" -cpu max,la57=off -smp 2 -m 1G \
 	-display none -monitor none -nic none -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 oops=panic panic=-1 kasan_multi_shot harness.mode=$mode $extra" \
+	-append "console=ttyS0 oops=panic panic=-1 kasan_multi_shot harness.mode=$mode $extra ${BOOT_APPEND:-}" \
 	-serial stdio -serial "file:$OUT/tap.log" </dev/null 2>"$OUT/qemu.log" |
 	tr -d '\r' | tee "$OUT/console.log" |
-	if [ "$mode" = run ]; then
+	if [ "$mode" = run ] || [ "$mode" = soak ]; then
 		sed -n '/^harness: .*init started/,$p'
 	else
 		grep --line-buffered -E 'harness: |kselftest: |^pyverbs: |^\[ *[0-9.]+\] (not )?ok [0-9]+ - '
@@ -50,8 +52,9 @@ case $rc in
 124) die "the guest did not finish within $limit s" ;;
 *) cat "$OUT/qemu.log" >&2; die "QEMU exited with status $rc" ;;
 esac
-# make run: fail when the demo failed or the console shows a kernel report.
-if [ "$mode" = run ]; then
-	python3 "$TOP/harness/results.py" --run "$OUT" ||
-		die "the demo failed or the kernel reported a problem (see above and out/console.log)"
+# make run, make soak: fail when the demo or the soak failed or the console
+# shows a kernel report.
+if [ "$mode" = run ] || [ "$mode" = soak ]; then
+	python3 "$TOP/harness/results.py" --$mode "$OUT" ||
+		die "the $mode failed or the kernel reported a problem (see above and out/console.log)"
 fi

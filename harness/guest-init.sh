@@ -52,6 +52,12 @@ say "test exporter: $([ -c /dev/dmabuf_test_exporter ] && echo present || echo a
 
 if [ "$mode" = run ]; then
 	/demo.sh
+elif [ "$mode" = soak ]; then
+	# make soak: the dma-buf MR soak alone, for harness.count= moves.
+	count=$(sed -n 's/.*harness.count=\([0-9]*\).*/\1/p' /proc/cmdline)
+	say "soak: ${count:=100000} moves"
+	/kselftest/rdma/dmabuf_soak "$count"
+	say "soak: exit=$?"
 elif [ "$mode" = check ] || [ -z "$mode" ]; then
 	say "kselftests: start"
 	/kselftest/run_kselftest.sh >$tap 2>&1

@@ -7,6 +7,7 @@ a green run must have seen.
                                      format, for a person to review (make expected)
     results.py --run OUT             `make run`: the demo passed, no kernel report
     results.py --pyverbs OUT         `make pyverbs`: rdma-core's tests, no kernel report
+    results.py --soak OUT            `make soak`: the soak passed, no kernel report
 
 Inputs, all under OUT (any may be missing; missing is a failure):
   results.txt  host-side rows, one per line: "pass|fail|skip<TAB>group: name<TAB>detail"
@@ -407,6 +408,40 @@ def demo(console):
     return tally.rows
 
 
+SOAK_RE = re.compile(r'^soak: moves=(\d+) deferrals=(-?\d+) bytes_checked=(\d+) '
+                     r'wrong_bytes=(\d+) qp_errors=(\d+) seconds=(\d+)$', re.M)
+
+
+def soak(console):
+    """make soak: the rows of the soak's guest run. dmabuf_soak fails by
+    itself on a wrong byte, a QP error or a move short; its summary line is
+    read here too, so that a soak that printed nothing cannot pass."""
+    tally = Tally(Expected('require rxe0: ACTIVE\nrequire test exporter: present\n'
+                           'require kmemleak: active\nrequire tainted: 0\n'
+                           'require debug_locks: 1\n'))
+    requires(tally, console)
+    want = re.search(HARNESS_LINE + r'soak: (\d+) moves$', console, re.M)
+    m = SOAK_RE.search(console)
+    if not m:
+        tally.add('soak', 'fail', 'summary', 'no "soak: moves=..." line (see out/console.log)')
+    else:
+        moves, _, checked, wrong, qp_errors, _ = (int(g) for g in m.groups())
+        short = not want or moves != int(want.group(1))
+        tally.add('soak', 'fail' if short else 'pass', 'moves',
+                  '%d of %s' % (moves, want.group(1) if want else '?'))
+        tally.add('soak', 'pass' if checked and not wrong else 'fail', 'every byte right',
+                  '%d of %d bytes wrong' % (wrong, checked))
+        tally.add('soak', 'pass' if not qp_errors else 'fail', 'no QP error',
+                  '%d QP errors' % qp_errors)
+        print(m.group(0))
+    e = re.search(HARNESS_LINE + r'soak: exit=(\d+)$', console, re.M)
+    ok = bool(e) and e.group(1) == '0'
+    tally.add('soak', 'pass' if ok else 'fail', 'dmabuf_soak',
+              '' if ok else 'exit=%s' % (e.group(1) if e else '(did not finish)'))
+    health(tally, console)
+    return tally.rows
+
+
 def read(path):
     if not os.path.exists(path):
         return None
@@ -437,6 +472,8 @@ def main(argv):
         ex.steps = []
         return report(judge(ex, None, read(os.path.join(argv[1], 'console.log')), None, None,
                             only_pyverbs=True))
+    if argv[0] == '--soak':
+        return report(soak(read(os.path.join(argv[1], 'console.log')) or ''))
     if argv[0] == '--seen':
         out, tree = argv[1:3]
         print(seen(read(os.path.join(out, 'console.log')) or '',
