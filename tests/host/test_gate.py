@@ -177,6 +177,18 @@ class Gate(unittest.TestCase):
         self.health('DMA-API: cacheline tracking ENOMEM, dma-debug disabled\n',
                     'DMA-API debugging stays enabled')
 
+    def test_dma_api_debugging_off_only_by_the_fail_nth_sweep_passes(self):
+        tap = TAP + '# # fail-nth: DMA-API debugging disabled: Y, was N\n'
+        rows = self.judge(console=KUNIT + INIT + 'DMA-API: cacheline tracking ENOMEM, '
+                          'dma-debug disabled\n' + END, tap=tap)
+        self.assertEqual([r[1] for r in rows if r[2] == 'DMA-API debugging stays enabled'],
+                         ['pass'])
+        self.assertFails([('health', 'DMA-API debugging stays enabled',
+                           'DMA-API: cacheline tracking ENOMEM, dma-debug disabled')],
+                         console=KUNIT + INIT + 'DMA-API: cacheline tracking ENOMEM, '
+                         'dma-debug disabled\n' + END,
+                         tap=tap.replace('Y, was N', 'Y, was Y'))
+
     # -- hard preconditions
     def test_device_never_active_fails(self):
         self.assertFails([('guest', 'rxe0: ACTIVE', 'got "DOWN" (see out/console.log)')],
