@@ -36,6 +36,19 @@ recorded() {
 	return "$rc"
 }
 
+# copy_under ROOT FILE: copy FILE (links followed) to the same path under ROOT.
+copy_under() { mkdir -p "$1$(dirname "$2")" && cp -L "$2" "$1$2"; }
+# elf_libs: read file names on stdin; print, once each, the shared libraries
+# and the loader that those of them that are ELF need (ldd's answer, with the
+# caller's LD_LIBRARY_PATH).
+elf_libs() {
+	local e
+	while IFS= read -r e; do
+		file -b "$e" 2>/dev/null | grep -q '^ELF' || continue
+		ldd "$e" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/lib64/ { print $1 }' || true
+	done | sort -u
+}
+
 # install_pkgs PKG...: install those not yet installed from Debian's
 # packages, quietly; their output is shown only if the install fails.
 install_pkgs() {

@@ -11,11 +11,6 @@ root=$OUT/initramfs
 rm -rf "$root"
 mkdir -p "$root"/{bin,usr/bin,etc,proc,sys,dev,tmp,lib64}
 
-add() { # copy a file to the same path under $root
-	mkdir -p "$root$(dirname "$1")"
-	cp -L "$1" "$root$1"
-}
-
 bins=(/bin/busybox /usr/bin/timeout /usr/bin/ip /usr/bin/rdma
 	/usr/bin/ibv_devinfo /usr/bin/ibv_rc_pingpong)
 libs=()
@@ -45,12 +40,9 @@ if [ -n "$verbs" ]; then
 	mkdir -p "$root$RC_PREFIX/lib/libibverbs"
 	cp "${libs[@]}" "$root$RC_PREFIX/lib/libibverbs/"
 else
-	for l in "${libs[@]}"; do add "$l"; done
+	for l in "${libs[@]}"; do copy_under "$root" "$l"; done
 fi
-for e in "${elves[@]}"; do
-	file -b "$e" 2>/dev/null | grep -q '^ELF' || continue
-	ldd "$e" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/lib64/ { print $1 }'  || true
-done | sort -u | while IFS= read -r l; do add "$l"; done
+printf '%s\n' "${elves[@]}" | elf_libs | while IFS= read -r l; do copy_under "$root" "$l"; done
 guest_drivers=${RC_PREFIX}/etc/libibverbs.d
 [ -n "$verbs" ] || guest_drivers=$drivers
 mkdir -p "$root$guest_drivers"

@@ -38,7 +38,6 @@ step "packing python3, pyverbs and rdma-core's tests into out/pyverbs.cpio.gz"
 root=$OUT/pyverbs-root
 rm -rf "$root"
 mkdir -p "$root/usr/bin" "$root/usr/lib"
-add() { mkdir -p "$root$(dirname "$1")"; cp -L "$1" "$root$1"; }
 pyver=$($PY -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 cp -L $PY "$root/usr/bin/python3"
 rsync -a --exclude=test/ --exclude=idlelib/ --exclude=tkinter/ --exclude=ensurepip/ \
@@ -50,11 +49,8 @@ $PY -m compileall -q "$root/usr/lib/python$pyver" "$root$prefix" >/dev/null || t
 	echo $PY
 	find "$dest" -type f \( -name '*.so*' -o -perm -u+x \)
 	find "/usr/lib/python$pyver/lib-dynload" -name '*.so'
-} | while IFS= read -r e; do
-	file -b "$e" 2>/dev/null | grep -q '^ELF' || continue
-	LD_LIBRARY_PATH=$dest$prefix/lib ldd "$e" 2>/dev/null |
-		awk '/=> \// { print $3 } /^\t\/lib64/ { print $1 }' || true
-done | sort -u | grep -v "^$dest" | while IFS= read -r l; do add "$l"; done
+} | LD_LIBRARY_PATH=$dest$prefix/lib elf_libs | grep -v "^$dest" |
+	while IFS= read -r l; do copy_under "$root" "$l"; done
 {
 	echo "export PATH=/usr/bin:/bin HOME=/tmp PYTHONDONTWRITEBYTECODE=1"
 	echo "export LD_LIBRARY_PATH=$prefix/lib PYTHONPATH=$prefix/lib/python3/dist-packages"
