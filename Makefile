@@ -4,7 +4,7 @@
 H := harness
 
 .PHONY: run check soak deps base apply series series-check lint config build \
-	build-each rdma-core guest pyverbs expected test-gate clean help
+	build-each debian-build rdma-core guest pyverbs expected test-gate clean help
 
 help:
 	@echo "make run     apply, build, boot a guest and show the main job"
@@ -12,6 +12,7 @@ help:
 	@echo "make soak    boot a guest that only soaks a dma-buf MR: COUNT moves (100000)"
 	@echo "make series  regenerate series/ from the kernel tree"
 	@echo "other steps: deps base apply series-check lint config build build-each"
+	@echo "             debian-build (the series' files with Debian 11's config)"
 	@echo "             rdma-core guest clean"
 	@echo "make pyverbs    rdma-core's pyverbs tests on rxe0, 10 runs (PYVERBS_RUNS=)"
 	@echo "make expected   print what the last run saw, in config/expected's format"
@@ -54,6 +55,9 @@ build:
 
 build-each:
 	$(H)/build-each.sh
+
+debian-build: apply
+	$(H)/debian-build.sh
 
 rdma-core:
 	$(H)/rdma-core.sh

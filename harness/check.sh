@@ -52,6 +52,8 @@ else
 	record skip "build: patch by patch" "BUILD_EACH=0"
 fi
 recorded "lint: W=1 and sparse" "$h/warnings.sh"
+# The series' files with Debian 11's own configuration (modules, move_notify off).
+recorded "debian config: build" "$h/debian-build.sh"
 { "$h/config.sh" && "$h/build.sh"; } ||
 	{ record fail "build: rebuild at the series' head"; finish; }
 if ! { "$h/guest-tests.sh" && "$h/initramfs.sh"; }; then

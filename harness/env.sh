@@ -12,6 +12,8 @@ export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
 BASE_PKG=linux-source-5.10
 BASE_VERSION=5.10.223-1
 BASE_SHA256=f733d27d239d65598d96d7a72f71ac50f49f2380192a1b3b4ca2f5ad5144dd63
+# Debian's own kernel configurations for that version (harness/debian-build.sh).
+DEBIAN_CONFIG_SHA256=bae13f7451af3b274c3ea7dca2f6b1d99b095036a3e75614970eb484ca7a2e12
 BRANCH=${BRANCH:-dmabuf-mr}
 # Where the patched rdma-core lives in the guest (and is built for); its
 # files are staged under $CACHE/rdma-core/dest on the host.
