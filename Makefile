@@ -4,7 +4,7 @@
 H := harness
 
 .PHONY: run check soak deps base apply series series-check lint config build \
-	build-each debian-build rdma-core guest pyverbs expected test-gate clean help
+	build-each debian-build arm64 rdma-core guest pyverbs expected test-gate clean help
 
 help:
 	@echo "make run     apply, build, boot a guest and show the main job"
@@ -13,6 +13,7 @@ help:
 	@echo "make series  regenerate series/ from the kernel tree"
 	@echo "other steps: deps base apply series-check lint config build build-each"
 	@echo "             debian-build (the series' files with Debian 11's config)"
+	@echo "             arm64 (cross-build the whole arm64 Image, then W=1/sparse)"
 	@echo "             rdma-core guest clean"
 	@echo "make pyverbs    rdma-core's pyverbs tests on rxe0, 10 runs (PYVERBS_RUNS=)"
 	@echo "make expected   print what the last run saw, in config/expected's format"
@@ -58,6 +59,9 @@ build-each:
 
 debian-build: apply
 	$(H)/debian-build.sh
+
+arm64: apply
+	$(H)/arm64-build.sh --image
 
 rdma-core:
 	$(H)/rdma-core.sh

@@ -37,9 +37,9 @@ timeout --foreground "$limit" qemu-system-x86_64 \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 oops=panic panic=-1 kasan_multi_shot harness.mode=$mode $extra ${BOOT_APPEND:-}" \
 	-serial stdio -serial "file:$OUT/tap.log" </dev/null 2>"$OUT/qemu.log" |
-	tr -d '\r' | tee "$OUT/console.log" |
+	sed -u 's/\r//g' | tee "$OUT/console.log" |
 	if [ "$mode" = run ] || [ "$mode" = soak ]; then
-		sed -n '/^harness: .*init started/,$p'
+		sed -u -n '/^harness: .*init started/,$p'
 	else
 		grep --line-buffered -E 'harness: |kselftest: |^pyverbs: |^\[ *[0-9.]+\] (not )?ok [0-9]+ - '
 	fi

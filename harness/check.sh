@@ -54,6 +54,8 @@ fi
 recorded "lint: W=1 and sparse" "$h/warnings.sh"
 # The series' files with Debian 11's own configuration (modules, move_notify off).
 recorded "debian config: build" "$h/debian-build.sh"
+# The series' files cross-built for arm64, with W=1 and sparse.
+recorded "arm64: build" "$h/arm64-build.sh"
 { "$h/config.sh" && "$h/build.sh"; } ||
 	{ record fail "build: rebuild at the series' head"; finish; }
 if ! { "$h/guest-tests.sh" && "$h/initramfs.sh"; }; then

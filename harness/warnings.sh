@@ -12,13 +12,19 @@
 #
 # The objects are rebuilt with other flags, so the next build.sh rebuilds
 # them again; check.sh runs this before its last build.
+#
+# WARN_ARCH=arm64 (with ARCH, CROSS_COMPILE and KBUILD of a configured
+# cross build tree, as harness/arm64-build.sh sets them): the same for the
+# kernel files, in that tree, with rows and logs named after the
+# architecture; the kselftests are left out (they are built for the guest).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 res=$OUT/results.txt
-log=$OUT/warnings.log
+tag=${WARN_ARCH:+$WARN_ARCH }
+log=$OUT/warnings${WARN_ARCH:+-$WARN_ARCH}.log
 st=tools/testing/selftests
-row() { printf '%s\tlint: %s\t%s\n' "$1" "$2" "${3:-}" >>"$res"; }
+row() { printf '%s\tlint: %s%s\t%s\n' "$1" "$tag" "$2" "${3:-}" >>"$res"; }
 
 cd "$LINUX"
 touched=$(git diff --name-only --diff-filter=AM base..HEAD -- '*.c' '*.h')
@@ -27,18 +33,20 @@ kfiles=$(echo "$touched" | grep '\.c$' | grep -v '^tools/' || true)
 # directories that include it; building the top itself builds every
 # selftest and installs headers into the source tree.
 sdirs=$(echo "$touched" | grep "^$st/" | xargs -r -n1 dirname | grep -vx "$st" | sort -u)
+[ -z "${WARN_ARCH:-}" ] || { touched=$(echo "$touched" | grep -v '^tools/' || true) sdirs=; }
 [ -n "$touched" ] || exit 0
 objs=$(for f in $kfiles; do echo "${f%.c}.o"; done)
 
-step "W=1 and sparse on the $(echo "$kfiles" | wc -w) C files the series touches, and its kselftests"
+step "${tag}W=1 and sparse on the $(echo "$kfiles" | wc -w) C files the series touches${sdirs:+, and its kselftests}"
 command -v sparse >/dev/null || die "sparse is not installed (harness/deps.sh installs it)"
 stamp=$KBUILD/.warnings.stamp
 touch "$stamp"
-# Both flags change the compiler's command line, so every object is rebuilt
-# and every file is checked.
-if ! make O="$KBUILD" CC="ccache gcc" -j"$JOBS" W=1 C=1 $objs >"$log" 2>&1 </dev/null; then
+# Every object is rebuilt and every file checked, also when the last pass
+# left them built with these flags (ccache keeps that cheap).
+(cd "$KBUILD" && rm -f $objs)
+if ! make O="$KBUILD" CC="ccache ${CROSS_COMPILE:-}gcc" -j"$JOBS" W=1 C=1 $objs >"$log" 2>&1 </dev/null; then
 	grep -E 'error|Error' "$log" | head -n 20 >&2
-	row fail "W=1 and sparse build" "see out/warnings.log"
+	row fail "W=1 and sparse build" "see ${log#"$TOP"/}"
 	exit 1
 fi
 # A kselftest's warnings name its files relative to its directory: one log
