@@ -13,7 +13,7 @@ help:
 	@echo "make series  regenerate series/ from the kernel tree"
 	@echo "other steps: deps base apply series-check lint config build build-each"
 	@echo "             debian-build (the series' files with Debian 11's config)"
-	@echo "             arm64 (cross-build the whole arm64 Image, then W=1/sparse)"
+	@echo "             arm64 (cross-build the whole arm64 Image, W=1/sparse, boot it: KUnit)"
 	@echo "             rdma-core guest clean"
 	@echo "make pyverbs    rdma-core's pyverbs tests on rxe0, 10 runs (PYVERBS_RUNS=)"
 	@echo "make expected   print what the last run saw, in config/expected's format"
@@ -62,6 +62,7 @@ debian-build: apply
 
 arm64: apply
 	$(H)/arm64-build.sh --image
+	$(H)/arm64-boot.sh
 
 rdma-core:
 	$(H)/rdma-core.sh

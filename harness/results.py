@@ -8,6 +8,8 @@ a green run must have seen.
     results.py --run OUT             `make run`: the demo passed, no kernel report
     results.py --pyverbs OUT         `make pyverbs`: rdma-core's tests, no kernel report
     results.py --soak OUT            `make soak`: the soak passed, no kernel report
+    results.py --kunit-boot CONSOLE TREE
+                                     `make arm64`: a boot's KUnit suites, no kernel report
 
 Inputs, all under OUT (any may be missing; missing is a failure):
   results.txt  host-side rows, one per line: "pass|fail|skip<TAB>group: name<TAB>detail"
@@ -452,6 +454,18 @@ def soak(console):
     return tally.rows
 
 
+def kunit_boot(console, tree, expected=None):
+    """make arm64: the rows of a boot that only runs the built-in KUnit
+    suites (config/expected's counts) and then powers off."""
+    tally = Tally(expected or Expected.load())
+    kunit(tally, console, tree)
+    off = 'reboot: Power down' in console
+    tally.add('guest', 'pass' if off else 'fail', 'powered off after KUnit',
+              '' if off else 'no "reboot: Power down" (see the console log)')
+    health(tally, console)
+    return tally.rows
+
+
 def read(path):
     if not os.path.exists(path):
         return None
@@ -484,6 +498,8 @@ def main(argv):
                             only_pyverbs=True))
     if argv[0] == '--soak':
         return report(soak(read(os.path.join(argv[1], 'console.log')) or ''))
+    if argv[0] == '--kunit-boot':
+        return report(kunit_boot(read(argv[1]) or '', argv[2]))
     if argv[0] == '--seen':
         out, tree = argv[1:3]
         print(seen(read(os.path.join(out, 'console.log')) or '',

@@ -113,6 +113,24 @@ class Gate(unittest.TestCase):
     def test_clean_run_passes_with_exact_rows(self):
         self.assertEqual(self.judge(), CLEAN_ROWS)
 
+    # -- make arm64's boot: KUnit only, then the init powers off
+    def kunit_boot(self, console):
+        return [(g, s, n, d) for g, s, n, d in
+                results.kunit_boot(console, TREE, results.Expected(EXPECTED)) if s == 'fail']
+
+    def test_kunit_boot_that_powers_off_passes(self):
+        self.assertEqual(self.kunit_boot(KUNIT + '[    9.4] reboot: Power down\n'), [])
+
+    def test_kunit_boot_that_never_powers_off_fails(self):
+        self.assertEqual(self.kunit_boot(KUNIT), [
+            ('guest', 'fail', 'powered off after KUnit',
+             'no "reboot: Power down" (see the console log)')])
+
+    def test_kunit_boot_with_a_failed_case_fails(self):
+        console = KUNIT.replace('    ok 2 - list_test_list_add', '    not ok 2 - list_test_list_add')
+        self.assertEqual(self.kunit_boot(console + '[    9.4] reboot: Power down\n'), [
+            ('kunit', 'fail', 'list-kernel-test.list_test_list_add', 'failed')])
+
     def test_committed_manifest_parses(self):
         e = results.Expected.load()
         self.assertTrue(e.steps and e.kunit and e.kselftest)
