@@ -62,6 +62,8 @@ touched=$(git diff --name-only --diff-filter=AM base..HEAD -- '*.c' | grep -v '^
 dirs=$(for f in $touched; do dirname "$f"; done | sort -u)
 step "building $(echo $dirs) (log: ${log#"$TOP"/})"
 start=$(date +%s)
+# An object a past run left would pass for one built now: remove them first.
+(cd "$KB" && for f in $touched; do rm -f "${f%.c}.o"; done)
 if ! make O="$KB" CC="ccache gcc" -j"$JOBS" KBUILD_MODULES=1 $(for d in $dirs; do echo "$d/"; done) \
 	>>"$log" 2>&1 </dev/null; then
 	grep -E 'error|\*\*\*' "$log" | head -n 20 >&2
