@@ -4,7 +4,7 @@
 H := harness
 
 .PHONY: run check soak deps base apply series series-check lint config build \
-	build-each debian-build arm64 rdma-core guest pyverbs expected test-gate clean help
+	build-each debian-build modules-guest arm64 rdma-core guest pyverbs expected test-gate clean help
 
 help:
 	@echo "make run     apply, build, boot a guest and show the main job"
@@ -13,6 +13,7 @@ help:
 	@echo "make series  regenerate series/ from the kernel tree"
 	@echo "other steps: deps base apply series-check lint config build build-each"
 	@echo "             debian-build (the series' files with Debian 11's config)"
+	@echo "             modules-guest (move_notify off, RDMA as modules: a guest of its own)"
 	@echo "             arm64 (cross-build the whole arm64 Image, W=1/sparse, boot it: KUnit)"
 	@echo "             rdma-core guest clean"
 	@echo "make pyverbs    rdma-core's pyverbs tests on rxe0, 10 runs (PYVERBS_RUNS=)"
@@ -63,6 +64,13 @@ debian-build: apply
 arm64: apply
 	$(H)/arm64-build.sh --image
 	$(H)/arm64-boot.sh
+
+# The kernel as Debian 11 configures it where the series is concerned
+# (move_notify off, RDMA and the test exporter as modules), in a guest of
+# its own: make check runs it too.
+modules-guest: apply config build guest
+	$(H)/modules-guest.sh
+	python3 $(H)/results.py --guest modules out
 
 rdma-core:
 	$(H)/rdma-core.sh

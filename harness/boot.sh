@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# boot.sh check|run|soak|pyverbs: boot the built kernel (or $KERNEL) with
-# the initramfs under QEMU (TCG; ACCEL=kvm to opt in), 2 vCPUs. The console
-# goes to out/console.log and, for "run" and "soak", to the terminal; the
-# kselftests' TAP comes out of the second serial port into out/tap.log. The
-# whole boot has a time limit. BOOT_APPEND adds to the kernel command line.
-# "run" and "soak" exit non-zero if the demo or the soak failed or the
-# console shows a report.
+# boot.sh check|run|soak|pyverbs|modules: boot the built kernel (or $KERNEL)
+# with the initramfs (or $INITRD) under QEMU (TCG; ACCEL=kvm to opt in),
+# 2 vCPUs. The console goes to out/console.log and, for "run" and "soak", to
+# the terminal; the kselftests' TAP comes out of the second serial port into
+# out/tap.log. The whole boot has a time limit. BOOT_APPEND adds to the
+# kernel command line. "run" and "soak" exit non-zero if the demo or the soak
+# failed or the console shows a report.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -15,7 +15,7 @@ kernel=${KERNEL:-$KBUILD/arch/x86/boot/bzImage}
 rm -f "$OUT/console.log" "$OUT/tap.log"
 # rdma-core's own tests (harness/pyverbs.sh) ride along as a second
 # initramfs: once in "check", PYVERBS_RUNS times (default 10) in "pyverbs".
-initrd=$OUT/initramfs.cpio.gz extra='' runs=0
+initrd=${INITRD:-$OUT/initramfs.cpio.gz} extra='' runs=0
 case $mode in
 check) runs=${PYVERBS_RUNS:-1} ;;
 pyverbs) runs=${PYVERBS_RUNS:-10} ;;
@@ -28,7 +28,7 @@ if [ "$runs" -gt 0 ]; then
 	extra="harness.pyverbs=$runs${PYVERBS_ONLY:+ harness.pyverbs_only=$PYVERBS_ONLY}"
 fi
 
-step "booting the guest ($mode, ${ACCEL:-tcg}, limit ${limit} s, console: out/console.log)"
+step "booting the guest ($mode, ${ACCEL:-tcg}, limit ${limit} s, console: ${OUT#"$TOP"/}/console.log)"
 start=$(date +%s)
 set +e
 timeout --foreground "$limit" qemu-system-x86_64 \

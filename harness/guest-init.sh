@@ -3,6 +3,10 @@
 # siw0 on it, runs the kselftests through the tree's runner with their TAP
 # on the second serial port, checks the kernel's health, and powers off.
 # Kernel messages, and so KUnit's TAP, stay on the console (ttyS0).
+# harness.tap= names another TAP device (the arm64 guest's virtio console).
+# In the modules guest (harness.mode=modules, harness/modules-guest.sh) it
+# loads the RDMA and test exporter modules first with kmod's modprobe, and
+# unloads them all as soon as the kselftests' last dma-buf MR is released.
 
 /bin/busybox --install -s /bin
 export PATH=/bin:/usr/bin
@@ -19,11 +23,22 @@ ln -s /proc/self/fd/2 /dev/stderr
 exec </dev/console >/dev/console 2>&1
 
 say() { echo "harness: [$(cut -d' ' -f1 /proc/uptime)] $*"; }
-tap=/dev/ttyS1
+tap=$(sed -n 's/.*harness.tap=\([^ ]*\).*/\1/p' /proc/cmdline)
+tap=${tap:-/dev/ttyS1}
 stty -F $tap raw -echo 2>/dev/null
 
 mode=$(sed -n 's/.*harness.mode=\([a-z]*\).*/\1/p' /proc/cmdline)
 say "init started (mode ${mode:-check}), $(cat /etc/rdma-core-version)"
+
+# The modules guest's kernel has the RDMA stack and the test exporter as
+# modules (harness/modules-guest.sh): load what the tests use.
+if [ "$mode" = modules ]; then
+	if /sbin/modprobe -a rdma_rxe siw ib_uverbs rdma_ucm dma_buf_test_exporter; then
+		say "modules loaded: $(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')"
+	else
+		say "modules loaded: modprobe failed"
+	fi
+fi
 
 /bin/ip link set lo up
 /bin/ip link add veth0 type veth peer name veth1
@@ -58,10 +73,23 @@ elif [ "$mode" = soak ]; then
 	say "soak: ${count:=100000} moves"
 	/kselftest/rdma/dmabuf_soak "$count"
 	say "soak: exit=$?"
-elif [ "$mode" = check ] || [ -z "$mode" ]; then
+elif [ "$mode" = check ] || [ "$mode" = modules ] || [ -z "$mode" ]; then
 	say "kselftests: start"
 	/kselftest/run_kselftest.sh >$tap 2>&1
 	say "kselftests: done"
+fi
+# Unload at once: the fail-nth sweep, the last kselftest, has just released
+# its dma-buf MRs on rxe0 and siw0 (and with them any work they queued).
+# Users first; modprobe -r also removes what only they needed (ib_core,
+# iw_cm, ...). Then what the kernel loaded on demand (siw's crc32c).
+if [ "$mode" = modules ]; then
+	if /sbin/modprobe -r rdma_rxe siw rdma_ucm ib_uverbs dma_buf_test_exporter; then
+		for m in $(cut -d' ' -f1 /proc/modules); do /sbin/modprobe -r "$m"; done
+		left=$(cut -d' ' -f1 /proc/modules | tr '\n' ' ')
+		say "modules unloaded: ${left:-all}"
+	else
+		say "modules unloaded: modprobe -r failed, left: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
+	fi
 fi
 # rdma-core's own tests (harness/pyverbs.sh appends them to the initramfs):
 # harness.pyverbs=N runs the suite N times, after the kselftests in "check".

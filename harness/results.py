@@ -8,6 +8,10 @@ a green run must have seen.
     results.py --run OUT             `make run`: the demo passed, no kernel report
     results.py --pyverbs OUT         `make pyverbs`: rdma-core's tests, no kernel report
     results.py --soak OUT            `make soak`: the soak passed, no kernel report
+    results.py --arm64 OUT TREE      `make arm64`: the arm64 guest, as make check's
+                                     guest, without host rows and rdma-core's tests
+    results.py --guest NAME OUT [TREE]
+                                     the run's other guest NAME alone (make modules-guest)
     results.py --kunit-boot CONSOLE TREE
                                      `make arm64`: a boot's KUnit suites, no kernel report
 
@@ -17,12 +21,16 @@ Inputs, all under OUT (any may be missing; missing is a failure):
                tools/testing/kunit/kunit.py parse --json), the guest init's
                "harness: KEY: VALUE" lines and every kernel message
   tap.log      the kselftest runner's TAP from the guest's second serial port
+  NAME/        console.log and tap.log of another guest of the run, judged
+               against config/expected's "guest NAME ..." entries (the
+               modules guest, harness/modules-guest.sh)
 
 The verdict ends with the plain line "N passed, N failed, N skipped". A
 skip is a failure unless config/expected allows it, with a reason; so is a
 step, suite, program or case that config/expected names and the run lacks,
 or one the run has and config/expected does not name.
 """
+import fnmatch
 import json
 import os
 import re
@@ -66,13 +74,18 @@ class Expected:
         self.steps, self.requires = [], []
         self.kunit, self.kselftest, self.skips = {}, {}, {}
         self.pyverbs = None
+        self.guests = {}        # another guest of the run: its name, its Expected
+        lines = {}
         for n, line in enumerate(text.splitlines(), 1):
             line = line.strip()
             if not line or line.startswith('#'):
                 continue
             kind, _, rest = line.partition(' ')
             rest = rest.strip()
-            if kind == 'step':
+            if kind == 'guest':     # "guest NAME ENTRY": ENTRY is of guest NAME
+                name, _, entry = rest.partition(' ')
+                lines.setdefault(name, []).append(entry)
+            elif kind == 'step':
                 self.steps.append(rest)
             elif kind == 'require':
                 key, _, value = rest.partition(': ')
@@ -90,6 +103,15 @@ class Expected:
                 self.skips[name.strip()] = reason.strip()
             else:
                 raise ValueError('config/expected:%d: unknown entry %r' % (n, kind))
+        self.guests = {name: Expected('\n'.join(l)) for name, l in lines.items()}
+
+    def skip_reason(self, name):
+        """Why config/expected allows NAME to skip: an entry of that name, or
+        a pattern (fnmatch: "moving_mr.*") that matches it; else None."""
+        if name in self.skips:
+            return self.skips[name]
+        return next((r for p, r in self.skips.items()
+                     if '*' in p and fnmatch.fnmatchcase(name, p)), None)
 
     @classmethod
     def load(cls, path=EXPECTED):
@@ -108,7 +130,7 @@ class Tally:
         if status == 'skip':
             key = key or name
             self.skipped.append((key, detail))
-            reason = self.expected.skips.get(key)
+            reason = self.expected.skip_reason(key)
             if reason is None:
                 status, detail = 'fail', 'skipped (%s); config/expected allows no skip here' % (
                     detail or 'no reason given')
@@ -387,11 +409,26 @@ def judge(expected, host, console, tap, tree, only_pyverbs=False):
     requires(tally, console)
     if not only_pyverbs:
         boot = re.split(HARNESS_LINE + '.*init started', console, maxsplit=1, flags=re.M)[0]
-        kunit(tally, boot, tree)
+        if expected.kunit or 'TAP version' in boot:
+            kunit(tally, boot, tree)
         kselftests(tally, tap or '')
     pyverbs(tally, console)
     health(tally, console, tap)
     return tally.rows
+
+
+def judge_run(expected, out, tree):
+    """The rows of a make check run whose files are under OUT: its host rows
+    and main guest, then each other guest (harness/modules-guest.sh), whose
+    console and TAP are under OUT/NAME, against the "guest NAME" entries."""
+    rows = judge(expected, read(os.path.join(out, 'results.txt')),
+                 read(os.path.join(out, 'console.log')), read(os.path.join(out, 'tap.log')), tree)
+    for name, sub in expected.guests.items():
+        d = os.path.join(out, name)
+        rows += [('%s guest: %s' % (name, g), st, n, w) for g, st, n, w in
+                 judge(sub, None, read(os.path.join(d, 'console.log')),
+                       read(os.path.join(d, 'tap.log')), tree)]
+    return rows
 
 
 def seen(console, tap, tree):
@@ -498,17 +535,31 @@ def main(argv):
                             only_pyverbs=True))
     if argv[0] == '--soak':
         return report(soak(read(os.path.join(argv[1], 'console.log')) or ''))
+    if argv[0] == '--arm64':
+        ex = Expected.load()
+        ex.steps, ex.pyverbs = [], None
+        out, tree = argv[1:3]
+        return report(judge(ex, None, read(os.path.join(out, 'console.log')),
+                            read(os.path.join(out, 'tap.log')), tree))
+    if argv[0] == '--guest':
+        name, out = argv[1:3]
+        tree = argv[3] if len(argv) > 3 else os.environ.get('LINUX', os.path.join(
+            os.environ.get('CACHE', os.path.expanduser('~/.cache/rdma-dmabuf-mr')), 'linux'))
+        return report([r for r in judge_run(Expected.load(), out, tree)
+                       if r[0].startswith(name + ' guest: ')])
     if argv[0] == '--kunit-boot':
         return report(kunit_boot(read(argv[1]) or '', argv[2]))
     if argv[0] == '--seen':
         out, tree = argv[1:3]
         print(seen(read(os.path.join(out, 'console.log')) or '',
                    read(os.path.join(out, 'tap.log')) or '', tree))
+        for name in Expected.load().guests:
+            d = os.path.join(out, name)
+            print('\n'.join('guest %s %s' % (name, l) for l in
+                            seen(read(os.path.join(d, 'console.log')) or '',
+                                 read(os.path.join(d, 'tap.log')) or '', tree).splitlines()))
         return 0
-    out, tree = argv[0], argv[1]
-    return report(judge(Expected.load(), read(os.path.join(out, 'results.txt')),
-                        read(os.path.join(out, 'console.log')),
-                        read(os.path.join(out, 'tap.log')), tree))
+    return report(judge_run(Expected.load(), argv[0], argv[1]))
 
 
 if __name__ == '__main__':

@@ -385,6 +385,52 @@ class Gate(unittest.TestCase):
                            'skipped (no device); config/expected allows no skip here')],
                          tap=self.skipped('rc.rxe.read_back'))
 
+    def test_pattern_allows_the_skips_it_matches_only(self):
+        expected = EXPECTED + 'skip rc.siw.* -- siw pins\n'
+        rows = self.judge(tap=self.skipped('rc.siw.write_back'), expected=expected)
+        self.assertIn(('kselftest harness', 'skip', 'rc.siw.write_back', 'siw pins'), rows)
+        self.assertNotIn('fail', [r[1] for r in rows])
+        self.assertFails([('kselftest harness', 'rc.rxe.read_back',
+                           'skipped (no device); config/expected allows no skip here')],
+                         tap=self.skipped('rc.rxe.read_back'), expected=expected)
+
+    # -- a second guest of the run (harness/modules-guest.sh): OUT/NAME
+    def second_guest(self, files):
+        """results.py OUT TREE on a manifest with "guest mods" entries, OUT
+        holding the first guest's logs and FILES under OUT/mods: the rows
+        of the second guest."""
+        with tempfile.TemporaryDirectory() as d:
+            os.mkdir(os.path.join(d, 'mods'))
+            for name, text in [('results.txt', HOST), ('console.log', CONSOLE),
+                               ('tap.log', TAP)] + [('mods/' + f, t) for f, t in files.items()]:
+                with open(os.path.join(d, name), 'w') as f:
+                    f.write(text)
+            with open(os.path.join(d, 'expected'), 'w') as f:
+                f.write(EXPECTED + 'guest mods require modules unloaded: all\n'
+                        'guest mods kselftest harness:rc_traffic 2\n')
+            rows = results.judge_run(results.Expected.load(os.path.join(d, 'expected')), d, TREE)
+        return [r for r in rows if r[0].startswith('mods guest: ')]
+
+    def test_second_guest_is_judged_on_its_own_logs(self):
+        console = INIT + 'harness: [90.0] modules unloaded: all\nharness: [91.0] done\n'
+        tap = TAP.split('TAP version 13\n1..1\n# selftests: drivers/dma-buf')[0]
+        rows = self.second_guest({'console.log': console, 'tap.log': tap})
+        self.assertEqual([r for r in rows if r[1] != 'pass'], [])
+        self.assertIn(('mods guest: guest', 'pass', 'modules unloaded: all', ''), rows)
+        self.assertIn(('mods guest: kselftest harness', 'pass', 'rc.rxe.read_back', ''), rows)
+
+    def test_second_guest_that_left_no_logs_fails(self):
+        self.assertEqual(self.second_guest({}), [
+            ('mods guest: guest', 'fail', 'boots and completes', 'no console log')])
+
+    def test_second_guest_with_a_module_left_fails(self):
+        console = INIT + 'harness: [90.0] modules unloaded: rdma_rxe\nharness: [91.0] done\n'
+        tap = TAP.split('TAP version 13\n1..1\n# selftests: drivers/dma-buf')[0]
+        rows = self.second_guest({'console.log': console, 'tap.log': tap})
+        self.assertEqual([r for r in rows if r[1] != 'pass'], [
+            ('mods guest: guest', 'fail', 'modules unloaded: all',
+             'got "rdma_rxe" (see out/console.log)')])
+
     # -- make run
     def test_demo_rows(self):
         ok = INIT + 'demo: rc_traffic exit=0\ndemo: PASS\ndemo: dmabuf_mr_demo exit=0\n'
