@@ -14,7 +14,8 @@ help:
 	@echo "other steps: deps base apply series-check lint config build build-each"
 	@echo "             debian-build (the series' files with Debian 11's config)"
 	@echo "             modules-guest (move_notify off, RDMA as modules: a guest of its own)"
-	@echo "             arm64 (cross-build the whole arm64 Image, W=1/sparse, boot it: KUnit)"
+	@echo "             arm64 (cross-build the whole arm64 Image, W=1/sparse, and an arm64"
+	@echo "             guest: KUnit and the kselftests on rxe0/siw0, about 10 minutes)"
 	@echo "             rdma-core guest clean"
 	@echo "make pyverbs    rdma-core's pyverbs tests on rxe0, 10 runs (PYVERBS_RUNS=)"
 	@echo "make expected   print what the last run saw, in config/expected's format"
@@ -63,6 +64,7 @@ debian-build: apply
 
 arm64: apply
 	$(H)/arm64-build.sh --image
+	$(H)/arm64-guest.sh
 	$(H)/arm64-boot.sh
 
 # The kernel as Debian 11 configures it where the series is concerned

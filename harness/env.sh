@@ -38,8 +38,9 @@ recorded() {
 	return "$rc"
 }
 
-# copy_under ROOT FILE: copy FILE (links followed) to the same path under ROOT.
-copy_under() { mkdir -p "$1$(dirname "$2")" && cp -L "$2" "$1$2"; }
+# copy_under ROOT FILE [FROM]: copy FILE (links followed), or FILE under the
+# directory FROM, to the same path under ROOT.
+copy_under() { mkdir -p "$1$(dirname "$2")" && cp -L "${3:-}$2" "$1$2"; }
 # elf_libs: read file names on stdin; print, once each, the shared libraries
 # and the loader that those of them that are ELF need (ldd's answer, with the
 # caller's LD_LIBRARY_PATH).
@@ -49,6 +50,63 @@ elf_libs() {
 		file -b "$e" 2>/dev/null | grep -q '^ELF' || continue
 		ldd "$e" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/lib64/ { print $1 }' || true
 	done | sort -u
+}
+
+# sysroot_libs SYSROOT [DIR...]: elf_libs for another architecture's
+# binaries, which ldd cannot run: read their ELF NEEDED entries and follow
+# them through SYSROOT's multiarch library directories, then the DIRs; print,
+# once each, the loader (in SYSROOT) and the libraries they need.
+sysroot_libs() {
+	local sys=$1 e n d found seen=' ' todo
+	shift
+	local dirs=("$sys"/usr/lib/*-linux-gnu "$@")
+	mapfile -t todo
+	while [ ${#todo[@]} -gt 0 ]; do
+		e=${todo[0]}
+		todo=("${todo[@]:1}")
+		file -bL "$e" | grep -q '^ELF' || continue
+		readelf -lW "$e" | sed -n "s|.*program interpreter: \(.*\)\]\$|$sys\1|p"
+		for n in $(readelf -dW "$e" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
+			case $seen in *" $n "*) continue ;; esac
+			seen="$seen$n "
+			found=
+			for d in "${dirs[@]}"; do
+				[ -e "$d/$n" ] && { found=$d/$n; break; }
+			done
+			[ -n "$found" ] || die "$n, needed by $e, is in neither $sys nor $*"
+			echo "$found"
+			todo+=("$found")
+		done
+	done | sort -u
+}
+
+# rdma_core_build SRC BUILD DEST LOG [CMAKE_ARG...]: configure, build and
+# install (under DEST) the patched rdma-core for $RC_PREFIX, no pyverbs, no
+# man pages, warnings as errors; quiet, its output in LOG; dies on a failure
+# or a warning. rdma_core_check PREFIX BUILD [NM]: the providers carry the
+# series' op and libibverbs reads its driver files from $RC_PREFIX.
+rdma_core_build() {
+	local src=$1 build=$2 dest=$3 log=$4
+	shift 4
+	mkdir -p "$build"
+	if ! { cmake -S "$src" -B "$build" -GNinja -DNO_PYVERBS=1 -DNO_MAN_PAGES=1 \
+		-DENABLE_WERROR=1 -DCMAKE_INSTALL_PREFIX="$RC_PREFIX" "$@" &&
+		ninja -C "$build" -j "$JOBS" && DESTDIR="$dest" ninja -C "$build" install; } >"$log" 2>&1; then
+		{ grep -v '^\[[0-9]*/[0-9]*\] ' "$log" || true; } | tail -n 40 >&2
+		die "rdma-core build failed (full log: $log)"
+	fi
+	if grep -Ei 'warning[:]|CMake Warning' "$log" >&2; then
+		die "rdma-core build has warnings (full log: $log)"
+	fi
+}
+rdma_core_check() {
+	local p
+	for p in rxe siw; do
+		grep -q " ${p}_reg_dmabuf_mr$" < <(${3:-nm} "$1/lib/libibverbs/lib$p-rdmav"*.so) ||
+			die "lib$p has no ${p}_reg_dmabuf_mr: were the patches applied?"
+	done
+	grep -q "\"$RC_PREFIX/etc/libibverbs.d\"" "$2/include/config.h" ||
+		die "libibverbs does not read its driver files from $RC_PREFIX/etc/libibverbs.d"
 }
 
 # install_pkgs PKG...: install those not yet installed from Debian's
@@ -73,10 +131,11 @@ install_pkgs() {
 	rm -f "$log"
 }
 
-# private_apt DIR TYPE SUITE: an apt configuration of its own in DIR, with
-# one sources line of TYPE (deb or deb-src) for SUITE on the same Debian
+# private_apt DIR TYPE SUITE [ARCH]: an apt configuration of its own in DIR,
+# with one sources line of TYPE (deb or deb-src) for SUITE on the same Debian
 # mirror as the system's sources (read here, never written in the repo),
-# updated. Sets APT_OPTS for the apt-get calls that use it.
+# updated; with ARCH, for that architecture alone and blind to the host's
+# installed packages. Sets APT_OPTS for the apt-get calls that use it.
 private_apt() {
 	local dir=$1 type=$2 suite=$3 uri f
 	for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
@@ -92,7 +151,63 @@ private_apt() {
 		-o Dir::Etc::sourceparts=- -o Dir::State::Lists="$dir/lists"
 		-o Dir::Cache::archives="$dir/archives" -o APT::Get::List-Cleanup=0
 		-o APT::Sandbox::User=root)
+	[ -z "${4:-}" ] || APT_OPTS+=(-o APT::Architecture="$4" -o APT::Architectures::="$4"
+		-o Dir::State::status=/dev/null)
 	apt-get -qq "${APT_OPTS[@]}" update
+}
+
+# debian_orig TARBALL PKG=VERSION SUITE SHA256: the .orig tarball of that
+# Debian source package in TARBALL (named as in the archive), fetched unless
+# there and checked against SHA256 (removed if it differs). The .dsc is not
+# fetchable, so the URL comes from SUITE's signed Sources index, read through
+# a private apt configuration next to TARBALL, and apt's downloader checks
+# the sum on the way.
+debian_orig() {
+	local tarball=$1 src=$2 suite=$3 sum=$4 url
+	if [ ! -f "$tarball" ]; then
+		step "fetching ${src/=/ } source from $suite"
+		private_apt "$(dirname "$tarball")/apt" deb-src "$suite"
+		url=$(apt-get -qq "${APT_OPTS[@]}" source --print-uris "$src" 2>/dev/null |
+			awk -v f="${tarball##*/}" -v s="SHA256:$sum" '$2 == f && $4 == s { print $1 }')
+		[ -n "$url" ] || die "$suite's Sources index has no ${tarball##*/} of sha256 $sum for $src"
+		/usr/lib/apt/apt-helper -qq "${APT_OPTS[@]}" download-file "${url//\'/}" \
+			"$tarball.part" "SHA256:$sum" >/dev/null || die "could not fetch $url"
+		mv "$tarball.part" "$tarball"
+	fi
+	sha256sum -c --quiet - <<<"$sum  $tarball" ||
+		{ rm -f "$tarball"; die "sha256 mismatch for $tarball (removed; rerun to fetch again)"; }
+}
+
+# git_am_tree SRC TARBALL LOG PATCH...: SRC made afresh from TARBALL (its top
+# directory dropped) as a git repository whose first commit is tagged base,
+# then the PATCHes applied with git am; one that does not apply shows git's
+# output (kept in LOG) and dies.
+git_am_tree() {
+	local src=$1 tarball=$2 log=$3 p
+	local git=(git -C "$src" -c user.name="RDMA dma-buf harness" -c user.email=harness@localhost)
+	shift 3
+	rm -rf "$src"
+	mkdir -p "$src"
+	tar -xf "$tarball" -C "$src" --strip-components=1
+	{ "${git[@]}" init -q -b dmabuf && "${git[@]}" add -A -f . &&
+		"${git[@]}" commit -q -m "${tarball##*/}" && "${git[@]}" tag base; } >"$log" 2>&1 ||
+		{ cat "$log" >&2; die "could not make a git repository of ${tarball##*/} in $src"; }
+	for p in "$@"; do
+		"${git[@]}" am -q "$p" >"$log" 2>&1 && continue
+		cat "$log" >&2
+		"${git[@]}" am --abort >/dev/null 2>&1 || true
+		die "patch ${p##*/} does not apply to ${tarball##*/}"
+	done
+}
+
+# logged LOG CMD...: run CMD with its output added to LOG; if it fails, show
+# the end of LOG and die.
+logged() {
+	local log=$1
+	shift
+	"$@" >>"$log" 2>&1 && return 0
+	tail -n 40 "$log" >&2
+	die "$* failed (full log: $log)"
 }
 
 # One run at a time per cache: the first script of a run takes $CACHE/lock

@@ -4,7 +4,10 @@
 # selftests would (run_kselftest.sh, its runner, kselftest-list.txt), plus
 # the harness's own tests (tests/guest/*.c) as the collection "harness".
 # Headers come from the build tree's "make headers" (usr/include), never the
-# source tree.
+# source tree. Natively the rdma programs build against the host's rdma-core
+# (libibverbs-dev); cross-built for the arm64 guest (harness/arm64-guest.sh:
+# ARCH=arm64, CROSS_COMPILE, its KBUILD and OUT) against the arm64 build of
+# harness/rdma-core-arm64.sh, which links with the arm64 sysroot's libnl.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -19,6 +22,13 @@ cp "$st/run_kselftest.sh" "$inst/"
 cp "$st"/kselftest/{runner.sh,prefix.pl,module.sh} "$inst/kselftest/"
 
 export KSFT_KHDR_INSTALL_DONE=1 CFLAGS="-I$KBUILD/usr/include"
+cc=${CROSS_COMPILE:-}gcc rcflags=()
+if [ "${ARCH:-}" = arm64 ]; then
+	rc=$CACHE/rdma-core/dest-arm64$RC_PREFIX
+	rcflags=(-I"$rc/include" -L"$rc/lib"
+		-Wl,-rpath-link,"$CACHE/arm64-sysroot/usr/lib/aarch64-linux-gnu")
+	CFLAGS="$CFLAGS ${rcflags[*]}"
+fi
 for t in $(grep -hv '^#' "$TOP/config/kselftests" ${EXTRA_KSELFTESTS:-}); do
 	step "building kselftest $t"
 	mkdir -p "$KBUILD/kselftest/$t"
@@ -33,7 +43,8 @@ step "building the harness's guest tests"
 mkdir -p "$inst/harness"
 for src in "$TOP"/tests/guest/*.c; do
 	bin=$(basename "$src" .c)
-	gcc -Wall -O2 -I"$st" -I"$LINUX" "$src" -o "$inst/harness/$bin" -libverbs -lpthread ||
+	"$cc" -Wall -O2 -I"$st" -I"$LINUX" "${rcflags[@]}" "$src" -o "$inst/harness/$bin" \
+		-libverbs -lpthread ||
 		die "building $src failed"
 	echo "harness:$bin" >>"$inst/kselftest-list.txt"
 done

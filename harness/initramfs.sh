@@ -4,6 +4,9 @@
 # kselftest runner), the installed kselftests, and the init script; and
 # rdma-core: by default the patched build of harness/rdma-core.sh (rxe and
 # siw providers with reg_dmabuf_mr), with RDMA_CORE=debian the host's own.
+# With ARCH=arm64 (harness/arm64-guest.sh), the same from Debian's arm64
+# packages in harness/arm64-sysroot.sh's sysroot, their libraries found by
+# their ELF headers, and the arm64 build of harness/rdma-core-arm64.sh.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -11,18 +14,26 @@ root=$OUT/initramfs
 rm -rf "$root"
 mkdir -p "$root"/{bin,usr/bin,etc,proc,sys,dev,tmp,lib64}
 
-bins=(/bin/busybox /usr/bin/timeout /usr/bin/ip /usr/bin/rdma
-	/usr/bin/ibv_devinfo /usr/bin/ibv_rc_pingpong)
+sysroot='' triplet=x86_64-linux-gnu dest=dest tools=/usr/bin
+if [ "${ARCH:-}" = arm64 ]; then
+	sysroot=$CACHE/arm64-sysroot triplet=aarch64-linux-gnu dest=dest-arm64
+	tools=$CACHE/rdma-core/$dest$RC_PREFIX/bin
+	[ -f "$sysroot/.stamp" ] || die "no arm64 sysroot in $sysroot: run harness/arm64-sysroot.sh"
+	mkdir -p "$root/lib/$triplet"
+fi
+bins=("$sysroot"/bin/busybox "$sysroot"/usr/bin/{timeout,ip,rdma}
+	"$tools"/{ibv_devinfo,ibv_rc_pingpong})
 libs=()
 case ${RDMA_CORE:-patched} in
 patched)
-	rc=$CACHE/rdma-core/dest
+	rc=$CACHE/rdma-core/$dest
 	[ -f "$rc/.stamp" ] || die "no patched rdma-core in $rc: run harness/rdma-core.sh"
 	provdir=$rc$RC_PREFIX/lib/libibverbs drivers=$rc$RC_PREFIX/etc/libibverbs.d
 	verbs=$(readlink -f "$rc$RC_PREFIX/lib/libibverbs.so.1")
 	rc_version="rdma-core $(basename "$verbs" | sed 's/.*\.so\.[0-9]*\.[0-9]*\.//') with the rdma-core/ patches"
 	;;
 debian)
+	[ -z "$sysroot" ] || die "RDMA_CORE=debian: the host's rdma-core is x86_64's"
 	provdir=/usr/lib/x86_64-linux-gnu/libibverbs drivers=/etc/libibverbs.d
 	verbs=
 	rc_version="Debian's rdma-core $(dpkg-query -W -f='${Version}' rdma-core)"
@@ -42,13 +53,22 @@ if [ -n "$verbs" ]; then
 else
 	for l in "${libs[@]}"; do copy_under "$root" "$l"; done
 fi
-printf '%s\n' "${elves[@]}" | elf_libs | while IFS= read -r l; do copy_under "$root" "$l"; done
+if [ -z "$sysroot" ]; then
+	printf '%s\n' "${elves[@]}" | elf_libs
+else
+	printf '%s\n' "${elves[@]}" | sysroot_libs "$sysroot" "$rc$RC_PREFIX/lib"
+fi | while IFS= read -r l; do
+	case $l in
+	"$sysroot"/*) copy_under "$root" "${l#"$sysroot"}" "$sysroot" ;;
+	*) cp -L "$l" "$root/lib/$triplet/" ;;	# rdma-core's, for arm64
+	esac
+done
 guest_drivers=${RC_PREFIX}/etc/libibverbs.d
 [ -n "$verbs" ] || guest_drivers=$drivers
 mkdir -p "$root$guest_drivers"
 cp "$drivers"/{rxe,siw}.driver "$root$guest_drivers/"
 # Programs find libibverbs.so.1 where ldd found the host's: put ours there.
-[ -z "$verbs" ] || cp "$verbs" "$root/lib/x86_64-linux-gnu/libibverbs.so.1"
+[ -z "$verbs" ] || cp "$verbs" "$root/lib/$triplet/libibverbs.so.1"
 echo "$rc_version" >"$root/etc/rdma-core-version"
 
 cp -a "$OUT/kselftest" "$root/kselftest"

@@ -12,8 +12,6 @@ a green run must have seen.
                                      guest, without host rows and rdma-core's tests
     results.py --guest NAME OUT [TREE]
                                      the run's other guest NAME alone (make modules-guest)
-    results.py --kunit-boot CONSOLE TREE
-                                     `make arm64`: a boot's KUnit suites, no kernel report
 
 Inputs, all under OUT (any may be missing; missing is a failure):
   results.txt  host-side rows, one per line: "pass|fail|skip<TAB>group: name<TAB>detail"
@@ -491,16 +489,13 @@ def soak(console):
     return tally.rows
 
 
-def kunit_boot(console, tree, expected=None):
-    """make arm64: the rows of a boot that only runs the built-in KUnit
-    suites (config/expected's counts) and then powers off."""
-    tally = Tally(expected or Expected.load())
-    kunit(tally, console, tree)
-    off = 'reboot: Power down' in console
-    tally.add('guest', 'pass' if off else 'fail', 'powered off after KUnit',
-              '' if off else 'no "reboot: Power down" (see the console log)')
-    health(tally, console)
-    return tally.rows
+def arm64(console, tap, tree, expected=None):
+    """make arm64: the rows of the arm64 guest, judged as make check's guest
+    against config/expected, but for the host steps and rdma-core's tests,
+    which run on x86_64 only."""
+    ex = expected or Expected.load()
+    ex.steps, ex.pyverbs = [], None
+    return judge(ex, None, console, tap, tree)
 
 
 def read(path):
@@ -536,10 +531,8 @@ def main(argv):
     if argv[0] == '--soak':
         return report(soak(read(os.path.join(argv[1], 'console.log')) or ''))
     if argv[0] == '--arm64':
-        ex = Expected.load()
-        ex.steps, ex.pyverbs = [], None
         out, tree = argv[1:3]
-        return report(judge(ex, None, read(os.path.join(out, 'console.log')),
+        return report(arm64(read(os.path.join(out, 'console.log')),
                             read(os.path.join(out, 'tap.log')), tree))
     if argv[0] == '--guest':
         name, out = argv[1:3]
@@ -547,8 +540,6 @@ def main(argv):
             os.environ.get('CACHE', os.path.expanduser('~/.cache/rdma-dmabuf-mr')), 'linux'))
         return report([r for r in judge_run(Expected.load(), out, tree)
                        if r[0].startswith(name + ' guest: ')])
-    if argv[0] == '--kunit-boot':
-        return report(kunit_boot(read(argv[1]) or '', argv[2]))
     if argv[0] == '--seen':
         out, tree = argv[1:3]
         print(seen(read(os.path.join(out, 'console.log')) or '',
