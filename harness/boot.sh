@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # boot.sh check|run|soak|pyverbs|modules: boot the built kernel (or $KERNEL)
-# with the initramfs (or $INITRD) under QEMU (TCG; ACCEL=kvm to opt in),
-# 2 vCPUs. The console goes to out/console.log and, for "run" and "soak", to
+# with the initramfs (or $INITRD) under QEMU (TCG; ACCEL=kvm to opt in on
+# x86_64), 2 vCPUs. The console goes to out/console.log and, for "run" and "soak", to
 # the terminal; the kselftests' TAP comes out of the second serial port into
 # out/tap.log. The whole boot has a time limit. BOOT_APPEND adds to the
 # kernel command line. "run" and "soak" exit non-zero if the demo or the soak
@@ -10,7 +10,20 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 mode=${1:-check}
-kernel=${KERNEL:-$KBUILD/arch/x86/boot/bzImage}
+# The machine: x86_64 (the default) or, with ARCH=arm64, QEMU's "virt"
+# (harness/arm64-boot.sh), whose one PL011 is the console, so that the TAP
+# leaves through a virtio console, hvc0.
+if [ "${ARCH:-}" = arm64 ]; then
+	kernel=${KERNEL:-$KBUILD/arch/arm64/boot/Image}
+	machine=(qemu-system-aarch64 -M virt -cpu cortex-a57) console=ttyAMA0
+	tapdev=(-device virtio-serial-device -chardev "file,id=tap,path=$OUT/tap.log"
+		-device virtconsole,chardev=tap)
+	tapname=harness.tap=/dev/hvc0
+else
+	kernel=${KERNEL:-$KBUILD/arch/x86/boot/bzImage}
+	machine=(qemu-system-x86_64 -accel "${ACCEL:-tcg}" -cpu max,la57=off) console=ttyS0
+	tapdev=(-serial "file:$OUT/tap.log") tapname=
+fi
 [ -f "$kernel" ] || die "no kernel at $kernel: run 'make build'"
 rm -f "$OUT/console.log" "$OUT/tap.log"
 # rdma-core's own tests (harness/pyverbs.sh) ride along as a second
@@ -31,12 +44,11 @@ fi
 step "booting the guest ($mode, ${ACCEL:-tcg}, limit ${limit} s, console: ${OUT#"$TOP"/}/console.log)"
 start=$(date +%s)
 set +e
-timeout --foreground "$limit" qemu-system-x86_64 \
-	-accel "${ACCEL:-tcg}" -cpu max,la57=off -smp 2 -m 1G \
+timeout --foreground "$limit" "${machine[@]}" -smp 2 -m 1G \
 	-display none -monitor none -nic none -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 oops=panic panic=-1 kasan_multi_shot harness.mode=$mode $extra ${BOOT_APPEND:-}" \
-	-serial stdio -serial "file:$OUT/tap.log" </dev/null 2>"$OUT/qemu.log" |
+	-append "console=$console oops=panic panic=-1 kasan_multi_shot harness.mode=$mode $tapname $extra ${BOOT_APPEND:-}" \
+	-serial stdio "${tapdev[@]}" </dev/null 2>"$OUT/qemu.log" |
 	sed -u 's/\r//g' | tee "$OUT/console.log" |
 	if [ "$mode" = run ] || [ "$mode" = soak ]; then
 		sed -u -n '/^harness: .*init started/,$p'

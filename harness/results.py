@@ -421,12 +421,18 @@ def judge_run(expected, out, tree):
     console and TAP are under OUT/NAME, against the "guest NAME" entries."""
     rows = judge(expected, read(os.path.join(out, 'results.txt')),
                  read(os.path.join(out, 'console.log')), read(os.path.join(out, 'tap.log')), tree)
-    for name, sub in expected.guests.items():
-        d = os.path.join(out, name)
-        rows += [('%s guest: %s' % (name, g), st, n, w) for g, st, n, w in
-                 judge(sub, None, read(os.path.join(d, 'console.log')),
-                       read(os.path.join(d, 'tap.log')), tree)]
+    for name in expected.guests:
+        rows += guest_rows(expected, name, out, tree)
     return rows
+
+
+def guest_rows(expected, name, out, tree):
+    """The rows of the run's other guest NAME, from OUT/NAME, in groups
+    named "NAME guest: ..."."""
+    d = os.path.join(out, name)
+    return [('%s guest: %s' % (name, g), st, n, w) for g, st, n, w in
+            judge(expected.guests[name], None, read(os.path.join(d, 'console.log')),
+                  read(os.path.join(d, 'tap.log')), tree)]
 
 
 def seen(console, tap, tree):
@@ -538,8 +544,7 @@ def main(argv):
         name, out = argv[1:3]
         tree = argv[3] if len(argv) > 3 else os.environ.get('LINUX', os.path.join(
             os.environ.get('CACHE', os.path.expanduser('~/.cache/rdma-dmabuf-mr')), 'linux'))
-        return report([r for r in judge_run(Expected.load(), out, tree)
-                       if r[0].startswith(name + ' guest: ')])
+        return report(guest_rows(Expected.load(), name, out, tree))
     if argv[0] == '--seen':
         out, tree = argv[1:3]
         print(seen(read(os.path.join(out, 'console.log')) or '',
