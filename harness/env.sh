@@ -121,8 +121,8 @@ install_pkgs() {
 	step "installing: ${missing[*]}"
 	[ "$(id -u)" -eq 0 ] || sudo=sudo
 	log=$(mktemp)
-	if ! { $sudo apt-get update -qq &&
-		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+	if ! { $sudo apt-get update -qq -o DPkg::Lock::Timeout=300 &&
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -o DPkg::Lock::Timeout=300 \
 			--no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
 		cat "$log" >&2
 		rm -f "$log"
