@@ -4,12 +4,14 @@
 H := harness
 
 .PHONY: run check soak deps base apply series series-check lint config build \
-	build-each debian-build modules-guest arm64 rdma-core guest pyverbs expected test-gate clean help
+	build-each debian-build modules-guest arm64 bench rdma-core guest pyverbs expected test-gate clean help
 
 help:
 	@echo "make run     apply, build, boot a guest and show the main job"
 	@echo "make check   every check and test; ends with 'N passed, N failed'"
 	@echo "make soak    boot a guest that only soaks a dma-buf MR: COUNT moves (100000)"
+	@echo "make bench   dma-buf MRs against plain MRs on a kernel without debug options:"
+	@echo "             out/bench/bench.md and bench.svg (BENCH=full|short, BENCH_RUNS=3)"
 	@echo "make series  regenerate series/ from the kernel tree"
 	@echo "other steps: deps base apply series-check lint config build build-each"
 	@echo "             debian-build (the series' files with Debian 11's config)"
@@ -30,6 +32,11 @@ check:
 COUNT ?= 100000
 soak: apply config build guest
 	$(H)/soak.sh $(COUNT)
+
+# What a dma-buf MR costs against a plain MR: a kernel of its own without
+# the debug options, dmabuf_bench and perftest, a table and a plot.
+bench: apply rdma-core
+	$(H)/bench.sh
 
 deps:
 	$(H)/deps.sh

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# boot.sh check|run|soak|pyverbs|modules: boot the built kernel (or $KERNEL)
-# with the initramfs (or $INITRD) under QEMU (TCG; ACCEL=kvm to opt in on
-# x86_64), 2 vCPUs. The console goes to out/console.log and, for "run" and "soak", to
-# the terminal; the kselftests' TAP comes out of the second serial port into
-# out/tap.log. The whole boot has a time limit. BOOT_APPEND adds to the
-# kernel command line. "run" and "soak" exit non-zero if the demo or the soak
-# failed or the console shows a report.
+# boot.sh check|run|soak|bench|pyverbs|modules: boot the built kernel (or
+# $KERNEL) with the initramfs (or $INITRD) under QEMU (TCG; ACCEL=kvm to opt
+# in on x86_64), 2 vCPUs, 1 GiB (GUEST_MEM=2G for more). The console goes to
+# out/console.log and, for "run", "soak" and "bench", to the terminal; the
+# kselftests' TAP comes out of the second serial port into out/tap.log.
+# The whole boot has a time limit. BOOT_APPEND adds to the kernel command
+# line. "run" and "soak" exit non-zero if the demo or the soak failed or the
+# console shows a report.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -28,29 +29,47 @@ fi
 rm -f "$OUT/console.log" "$OUT/tap.log"
 # rdma-core's own tests (harness/pyverbs.sh) ride along as a second
 # initramfs: once in "check", PYVERBS_RUNS times (default 10) in "pyverbs".
-initrd=${INITRD:-$OUT/initramfs.cpio.gz} extra='' runs=0
+# So does make bench's perftest and /bench.sh (harness/perftest.sh): in
+# "bench", the BENCH form (full) BENCH_RUNS times (3); in "check" on
+# x86_64, the short form once after the kselftests, so that it cannot rot
+# (BENCH=none leaves it out).
+initrd=${INITRD:-$OUT/initramfs.cpio.gz} extra='' runs=0 bench=none parts=()
 case $mode in
-check) runs=${PYVERBS_RUNS:-1} ;;
+check)
+	runs=${PYVERBS_RUNS:-1}
+	[ "${ARCH:-}" = arm64 ] || bench=${BENCH:-short}
+	;;
 pyverbs) runs=${PYVERBS_RUNS:-10} ;;
+bench) bench=${BENCH:-full} ;;
 esac
+bench_runs=1
+[ "$mode" != bench ] || bench_runs=${BENCH_RUNS:-3}
 limit=${GUEST_TIMEOUT:-$((2400 + 900 * runs))}
 if [ "$runs" -gt 0 ]; then
 	[ -f "$OUT/pyverbs.cpio.gz" ] || die "no out/pyverbs.cpio.gz: run harness/pyverbs.sh"
-	initrd=$OUT/initramfs-pyverbs.cpio.gz
-	cat "$OUT/initramfs.cpio.gz" "$OUT/pyverbs.cpio.gz" >"$initrd"
+	parts+=("$OUT/pyverbs.cpio.gz")
 	extra="harness.pyverbs=$runs${PYVERBS_ONLY:+ harness.pyverbs_only=$PYVERBS_ONLY}"
+fi
+if [ "$bench" != none ]; then
+	[ -f "$OUT/perftest.cpio.gz" ] || die "no out/perftest.cpio.gz: run harness/perftest.sh"
+	parts+=("$OUT/perftest.cpio.gz")
+	extra="$extra harness.bench=$bench harness.bench_runs=$bench_runs"
+fi
+if [ ${#parts[@]} -gt 0 ]; then
+	cat "$initrd" "${parts[@]}" >"$OUT/initramfs-all.cpio.gz"
+	initrd=$OUT/initramfs-all.cpio.gz
 fi
 
 step "booting the guest ($mode, ${ACCEL:-tcg}, limit ${limit} s, console: ${OUT#"$TOP"/}/console.log)"
 start=$(date +%s)
 set +e
-timeout --foreground "$limit" "${machine[@]}" -smp 2 -m 1G \
+timeout --foreground "$limit" "${machine[@]}" -smp 2 -m "${GUEST_MEM:-1G}" \
 	-display none -monitor none -nic none -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=$console oops=panic panic=-1 kasan_multi_shot harness.mode=$mode $tapname $extra ${BOOT_APPEND:-}" \
 	-serial stdio "${tapdev[@]}" </dev/null 2>"$OUT/qemu.log" |
 	sed -u 's/\r//g' | tee "$OUT/console.log" |
-	if [ "$mode" = run ] || [ "$mode" = soak ]; then
+	if [ "$mode" = run ] || [ "$mode" = soak ] || [ "$mode" = bench ]; then
 		sed -u -n '/^harness: .*init started/,$p'
 	else
 		grep --line-buffered -E 'harness: |kselftest: |^pyverbs: |^\[ *[0-9.]+\] (not )?ok [0-9]+ - '

@@ -62,12 +62,27 @@ if ! { "$h/guest-tests.sh" && "$h/initramfs.sh"; }; then
 	record fail "guest: tests and initramfs build" "see above"
 	finish
 fi
+# make bench's short form runs once in the guest, after the kselftests, so
+# that the benchmark cannot rot: perftest with its dma-buf memory patch.
+if "$h/perftest.sh"; then
+	record pass "bench: perftest builds with the dma-buf memory patch" \
+		"ib_{write,read,send}_{bw,lat} --use_udmabuf, --use_dma_heap="
+else
+	record fail "bench: perftest builds with the dma-buf memory patch" "see above"
+	export BENCH=none
+fi
 # rdma-core's own tests run once in the guest, after the kselftests.
 if ! "$h/pyverbs.sh"; then
 	record fail "guest: rdma-core's pyverbs tests build" "see above"
 	export PYVERBS_RUNS=0
 fi
 "$h/boot.sh" check || true    # results.py judges what the guest left
+# The short form's table and plot (numbers from the debug kernel: not judged).
+if python3 "$h/bench_table.py" "$OUT/console.log" "$OUT/bench-short" >"$OUT/bench-short.log" 2>&1; then
+	record pass "bench: table and plot of the short form" "out/bench-short/bench.md, bench.svg"
+else
+	record fail "bench: table and plot of the short form" "see out/bench-short.log"
+fi
 # The kernel as Debian 11 configures it where the series is concerned
 # (move_notify off, RDMA and the test exporter as modules): a second guest.
 recorded "modules guest: build and boot" "$h/modules-guest.sh"

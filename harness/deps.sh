@@ -5,6 +5,7 @@ set -euo pipefail
 
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev python3 python3-ply python3-git perl
 	xz-utils file ccache sparse git cpio kmod rsync busybox-static qemu-system-x86
-	iproute2 rdma-core libibverbs-dev librdmacm-dev ibverbs-providers ibverbs-utils)
+	iproute2 rdma-core libibverbs-dev librdmacm-dev ibverbs-providers ibverbs-utils
+	gnuplot-nox)
 
 install_pkgs "${pkgs[@]}"

@@ -7,6 +7,8 @@
 # In the modules guest (harness.mode=modules, harness/modules-guest.sh) it
 # loads the RDMA and test exporter modules first with kmod's modprobe, and
 # unloads them all as soon as the kselftests' last dma-buf MR is released.
+# With harness.bench= it runs make bench's /bench.sh (harness/guest-bench.sh):
+# alone in "bench", after the kselftests in "check".
 
 /bin/busybox --install -s /bin
 export PATH=/bin:/usr/bin
@@ -91,6 +93,21 @@ if [ "$mode" = modules ]; then
 		say "modules unloaded: modprobe -r failed, left: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
 	fi
 fi
+# make bench's measurements (harness/guest-bench.sh, which harness/perftest.sh
+# packs and boot.sh appends with harness.bench=FORM harness.bench_runs=N):
+# all that "bench" does; in "check", the short form once, after the
+# kselftests, so that the benchmark cannot rot (its numbers are not judged).
+bench=$(sed -n 's/.*harness.bench=\([a-z]*\).*/\1/p' /proc/cmdline)
+bruns=$(sed -n 's/.*harness.bench_runs=\([0-9]*\).*/\1/p' /proc/cmdline)
+if [ -n "$bench" ] && { [ "$mode" = bench ] || [ "$mode" = check ]; }; then
+	if [ -x /bench.sh ]; then
+		say "bench: start ($bench form, ${bruns:=1} runs)"
+		/bench.sh "$bench" "$bruns"
+		say "bench: done"
+	else
+		say "bench: asked for, but not in the initramfs"
+	fi
+fi
 # rdma-core's own tests (harness/pyverbs.sh appends them to the initramfs):
 # harness.pyverbs=N runs the suite N times, after the kselftests in "check".
 runs=$(sed -n 's/.*harness.pyverbs=\([0-9]*\).*/\1/p' /proc/cmdline)
@@ -107,10 +124,10 @@ fi
 # Health: two kmemleak scans (a leak is reported on the scan after the one
 # that first sees it unreferenced); a scan fails once kmemleak has disabled
 # itself. kmemleak only reports objects older than 5 s, hence the sleep. The
-# scans take minutes under TCG: "make run" leaves them to "make check".
-# results.py requires "kmemleak: active", "tainted: 0" and "debug_locks: 1"
-# (config/expected).
-if [ "$mode" != run ]; then
+# scans take minutes under TCG: "make run" and the bench leave them to
+# "make check". results.py requires "kmemleak: active", "tainted: 0" and
+# "debug_locks: 1" (config/expected).
+if [ "$mode" != run ] && [ "$mode" != bench ]; then
 	sleep 6
 	if echo scan >/sys/kernel/debug/kmemleak && echo scan >/sys/kernel/debug/kmemleak; then
 		cat /sys/kernel/debug/kmemleak

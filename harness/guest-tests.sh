@@ -2,7 +2,8 @@
 # Build what the guest runs: the tree's kselftest targets listed in
 # config/kselftests, installed as the tree's own "make install" of the
 # selftests would (run_kselftest.sh, its runner, kselftest-list.txt), plus
-# the harness's own tests (tests/guest/*.c) as the collection "harness".
+# the harness's own tests (tests/guest/*.c) as the collection "harness"
+# (benchmarks, tests/guest/*_bench.c, built but not listed).
 # Headers come from the build tree's "make headers" (usr/include), never the
 # source tree. Natively the rdma programs build against the host's rdma-core
 # (libibverbs-dev); cross-built for the arm64 guest (harness/arm64-guest.sh:
@@ -46,6 +47,8 @@ for src in "$TOP"/tests/guest/*.c; do
 	"$cc" -Wall -O2 -I"$st" -I"$LINUX" "${rcflags[@]}" "$src" -o "$inst/harness/$bin" \
 		-libverbs -lpthread ||
 		die "building $src failed"
+	# A benchmark (*_bench, make bench's) is built, not run as a test.
+	case $bin in *_bench) continue ;; esac
 	echo "harness:$bin" >>"$inst/kselftest-list.txt"
 done
 echo "timeout=300" >"$inst/harness/settings"

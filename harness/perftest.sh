@@ -2,8 +2,11 @@
 # Build perftest (ib_write_bw, ib_read_bw, ib_send_bw, ib_write_lat,
 # ib_read_lat, ...) with the patch in perftest/ (host memory as a dma-buf,
 # registered with ibv_reg_dmabuf_mr(): --use_udmabuf, --use_dma_heap=) and
-# install it, for prefix $RC_PREFIX, under $CACHE/perftest/dest, for the
-# guest, where it runs on the patched rdma-core of harness/rdma-core.sh. It
+# install it, for prefix $RC_PREFIX, under $CACHE/perftest/dest; then pack
+# it for the guest, where it runs on the patched rdma-core of
+# harness/rdma-core.sh: out/perftest.cpio.gz, an initramfs that boot.sh
+# appends to the guest's, with the ib_* programs, the libraries they need
+# that the guest lacks, and /bench.sh (harness/guest-bench.sh). It
 # is built against the host's libibverbs-dev and librdmacm-dev: their ABI
 # has ibv_reg_dmabuf_mr(). The source is Debian's perftest .orig tarball
 # from the trixie suite (pinned version and sha256), fetched as
@@ -28,10 +31,27 @@ patches=("$TOP"/perftest/*.patch)
 install_pkgs autoconf automake libtool make gcc libc6-dev git \
 	libibverbs-dev librdmacm-dev libibumad-dev libpci-dev
 mkdir -p "$PT"
+
+# pack: out/perftest.cpio.gz. libibverbs is left out: the guest's is the
+# patched one (harness/initramfs.sh), which the appended archive must not
+# overwrite.
+pack() {
+	local root=$OUT/perftest-root
+	rm -rf "$root"
+	mkdir -p "$root$RC_PREFIX/bin"
+	cp "$PT/dest$RC_PREFIX"/bin/ib_{write,read,send}_{bw,lat} "$root$RC_PREFIX/bin/"
+	find "$root$RC_PREFIX/bin" -type f | elf_libs | grep -v '/libibverbs\.so' |
+		while IFS= read -r l; do copy_under "$root" "$l"; done
+	cp "$TOP/harness/guest-bench.sh" "$root/bench.sh"
+	chmod +x "$root/bench.sh"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/perftest.cpio.gz"
+	echo "==> perftest.cpio.gz: $(du -h "$OUT/perftest.cpio.gz" | cut -f1)"
+}
+
 debian_orig "$tarball" "perftest=$PT_DEB_VERSION" "$PT_SUITE" "$PT_SHA256"
 
 key=$(cat <(echo "$PT_SHA256") "${patches[@]}" "$0" | sha256sum | cut -d' ' -f1)
-[ "$(cat "$PT/dest/.stamp" 2>/dev/null)" != "$key" ] || exit 0
+[ "$(cat "$PT/dest/.stamp" 2>/dev/null)" != "$key" ] || { pack; exit 0; }
 
 step "unpacking perftest $PT_VERSION and applying ${#patches[@]} patch(es)"
 rm -rf "$PT/dest"
@@ -60,3 +80,4 @@ for b in ib_write_bw ib_read_bw ib_send_bw ib_write_lat ib_read_lat; do
 done
 
 echo "$key" >"$PT/dest/.stamp"
+pack

@@ -35,6 +35,8 @@ import re
 import subprocess
 import sys
 
+from bench_table import header_columns
+
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXPECTED = os.path.join(TOP, 'config', 'expected')
 UPDATE = 'not in config/expected (see "make expected" in README.md)'
@@ -72,6 +74,7 @@ class Expected:
         self.steps, self.requires = [], []
         self.kunit, self.kselftest, self.skips = {}, {}, {}
         self.pyverbs = None
+        self.bench = None       # the form of make bench's run the guest must show
         self.guests = {}        # another guest of the run: its name, its Expected
         lines = {}
         for n, line in enumerate(text.splitlines(), 1):
@@ -96,6 +99,10 @@ class Expected:
                 if what != 'tests':
                     raise ValueError('config/expected:%d: pyverbs tests N' % n)
                 self.pyverbs = int(count)
+            elif kind == 'bench':
+                if rest not in ('short', 'full'):
+                    raise ValueError('config/expected:%d: bench short|full' % n)
+                self.bench = rest
             elif kind == 'skip':
                 name, _, reason = rest.partition(' -- ')
                 self.skips[name.strip()] = reason.strip()
@@ -360,6 +367,56 @@ def pyverbs(tally, console):
                       key='pyverbs: ' + t)
 
 
+# ---------------------------------------------------------------- make bench
+
+BENCH_TESTS = ('write_bw', 'read_bw', 'send_bw', 'write_lat', 'read_lat')
+BENCH_MEMS = ('plain', 'udmabuf', 'system_heap')
+
+
+def bench(tally, console):
+    """make bench's measurements ran (harness/guest-bench.sh; in make check
+    the short form once, so that it cannot rot): dmabuf_bench exited 0 with
+    figures and no error, and every perftest program ran on each memory
+    with a result row of its header's width. No number is judged."""
+    form = tally.expected.bench
+    if form is None:
+        return
+    start = re.search(HARNESS_LINE + r'bench: start \((\w+) form, (\d+) runs\)$', console, re.M)
+    if not start or start.group(1) != form:
+        tally.add('bench', 'fail', 'the %s form ran' % form,
+                  'no "harness: bench: start (%s form, ...)" line (see out/console.log)' % form)
+        return
+    runs = int(start.group(2))
+    exits = re.findall(r'^bench: exit=(\d+)$', console, re.M)
+    summaries = re.findall(r'^bench: summary form=\w+ figures=(\d+) skipped=(\d+) errors=(\d+)',
+                           console, re.M)
+    ok = len(exits) == runs and all(e == '0' for e in exits) and len(summaries) == runs and \
+        all(int(f) > 0 and e == '0' for f, _, e in summaries)
+    tally.add('bench', 'pass' if ok else 'fail', 'dmabuf_bench %s' % form,
+              ('%d run(s): %s figures, %s skipped (each with its reason), 0 errors' % (
+                  runs, '/'.join(f for f, _, _ in summaries), '/'.join(s for _, s, _ in summaries)))
+              if ok else 'exit=%s, summaries %s (see out/console.log)' % (
+                  ','.join(exits) or '(none)', summaries or '(none)'))
+    headers = dict(re.findall(r'^perftest: test=(\w+) header: ?(.*)$', console, re.M))
+    rows = {}
+    for t, m, i, rc, row in re.findall(
+            r'^perftest: test=(\w+) mem=(\w+) run=(\d+)/\d+ exit=(\d+) result: ?(.*)$',
+            console, re.M):
+        rows.setdefault((t, m), []).append((rc, row.split()))
+    for t in BENCH_TESTS:
+        width = len(header_columns(headers.get(t, '').split()))
+        for m in BENCH_MEMS:
+            got = rows.get((t, m), [])
+            good = [r for rc, r in got if rc == '0' and width and len(r) == width]
+            ok = len(got) == runs and len(good) == runs
+            tally.add('bench', 'pass' if ok else 'fail', 'perftest ib_%s, %s memory' % (t, m),
+                      ' '.join(good[0]) if ok else '%d of %d run(s) with a result row%s' % (
+                          len(good), runs, '' if width else ', no column header'))
+    done = re.search(HARNESS_LINE + r'bench: done$', console, re.M)
+    if not done:
+        tally.add('bench', 'fail', 'finished', 'no "harness: bench: done" (see out/console.log)')
+
+
 # ---------------------------------------------------------------- the guest
 
 # The fail-nth sweep, the last kselftest, says so when DMA-API debugging
@@ -410,6 +467,7 @@ def judge(expected, host, console, tap, tree, only_pyverbs=False):
         if expected.kunit or 'TAP version' in boot:
             kunit(tally, boot, tree)
         kselftests(tally, tap or '')
+        bench(tally, console)
     pyverbs(tally, console)
     health(tally, console, tap)
     return tally.rows
@@ -500,7 +558,7 @@ def arm64(console, tap, tree, expected=None):
     against config/expected, but for the host steps and rdma-core's tests,
     which run on x86_64 only."""
     ex = expected or Expected.load()
-    ex.steps, ex.pyverbs = [], None
+    ex.steps, ex.pyverbs, ex.bench = [], None, None
     return judge(ex, None, console, tap, tree)
 
 

@@ -51,57 +51,6 @@ static int fail(const char *what)
 	return KSFT_FAIL;
 }
 
-static long counter(const char *name)
-{
-	char path[128];
-	long val = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path),
-		 "/sys/class/infiniband/" DEV "/ports/1/hw_counters/%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &val) != 1)
-		val = -1;
-	fclose(f);
-	return val;
-}
-
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-/* Wait for @n completions; fail on a bad status or after TIMEOUT_MS. */
-static int wait_cq(struct ibv_cq *cq, int n)
-{
-	double t0 = now_ms();
-	struct ibv_wc wc;
-	int got;
-
-	while (n) {
-		got = ibv_poll_cq(cq, 1, &wc);
-		if (got < 0)
-			return -1;
-		if (got && wc.status != IBV_WC_SUCCESS) {
-			printf("demo: completion with status %s\n",
-			       ibv_wc_status_str(wc.status));
-			return -1;
-		}
-		n -= got;
-		if (now_ms() - t0 > TIMEOUT_MS) {
-			printf("demo: no completion within %d ms\n",
-			       TIMEOUT_MS);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 struct mover {
 	int dev_fd;
 	int fd;
@@ -256,20 +205,20 @@ int main(void)
 	memset(map, 0, SIZE);
 
 	/* The stream, with the moves going on. */
-	rnr0 = counter("send_rnr_err");
+	rnr0 = rc_hw_counter(DEV, "send_rnr_err");
 	query(dev_fd, create.fd, &q0);
 	m.dev_fd = dev_fd;
 	m.fd = create.fd;
 	if (pthread_create(&thread, NULL, mover, &m))
 		return fail("start the mover thread");
 	printf("demo: a second thread moves the buffer every 100 ms (to 4 KiB pages behind a 20 ms fence, then to 16 KiB chunks at once)\n");
-	t0 = now_ms();
+	t0 = rc_now_ms();
 	if (write_stream(qp[0], src_mr, src, mr->rkey))
 		return fail("post the RDMA WRITEs");
-	if (wait_cq(cq, NR_WRITES))
+	if (rc_wait_cq(cq, NR_WRITES, TIMEOUT_MS, "demo"))
 		return fail("the stream did not complete");
-	t1 = now_ms();
-	rnr1 = counter("send_rnr_err");
+	t1 = rc_now_ms();
+	rnr1 = rc_hw_counter(DEV, "send_rnr_err");
 	query(dev_fd, create.fd, &q1);
 	printf("demo: %lu RDMA WRITEs of %lu KiB into the dma-buf MR completed in %.0f ms (emulated guest)\n",
 	       NR_WRITES, CHUNK >> 10, t1 - t0);
@@ -286,7 +235,7 @@ int main(void)
 	/* Out of the buffer, still moving: an RDMA READ of all of it. */
 	query(dev_fd, create.fd, &q0);
 	if (post_rdma(qp[0], IBV_WR_RDMA_READ, dst, SIZE, dst_mr->lkey, IOVA,
-		      mr->rkey) || wait_cq(cq, 1))
+		      mr->rkey) || rc_wait_cq(cq, 1, TIMEOUT_MS, "demo"))
 		return fail("RDMA READ out of the dma-buf MR");
 	query(dev_fd, create.fd, &q1);
 	atomic_store(&m.stop, true);

@@ -2,13 +2,17 @@
 /*
  * What the harness's guest tests share: opening an RDMA device by name and
  * connecting two RC QPs of one device to each other through its
- * IPv4-mapped GID, and posting one RDMA operation.
+ * IPv4-mapped GID, posting one RDMA operation, waiting for completions and
+ * reading a port's hardware counter.
  */
 #ifndef RC_PAIR_H
 #define RC_PAIR_H
 
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <infiniband/verbs.h>
 
 #define GID_INDEX	1	/* IPv4-mapped GID of the veth address */
@@ -91,6 +95,67 @@ static inline int post_rdma(struct ibv_qp *qp, enum ibv_wr_opcode op,
 	}, *bad;
 
 	return ibv_post_send(qp, &wr, &bad);
+}
+
+/* CLOCK_MONOTONIC, in milliseconds. */
+static inline double rc_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/*
+ * Wait for @n completions on @cq, each a success. -1 with errno EIO on a
+ * bad status, ETIMEDOUT when none came for @timeout_ms; either is printed
+ * as a line beginning with @who.
+ */
+static inline int rc_wait_cq(struct ibv_cq *cq, int n, double timeout_ms,
+			     const char *who)
+{
+	double t0 = rc_now_ms();
+	struct ibv_wc wc;
+	int got;
+
+	while (n) {
+		got = ibv_poll_cq(cq, 1, &wc);
+		if (got < 0)
+			return -1;
+		if (got && wc.status != IBV_WC_SUCCESS) {
+			printf("%s: completion with status %s\n", who,
+			       ibv_wc_status_str(wc.status));
+			errno = EIO;
+			return -1;
+		}
+		n -= got;
+		if (!got && rc_now_ms() - t0 > timeout_ms) {
+			printf("%s: no completion within %.0f ms\n", who,
+			       timeout_ms);
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Port 1's hardware counter @name of device @dev; -1 if it cannot be read. */
+static inline long rc_hw_counter(const char *dev, const char *name)
+{
+	char path[160];
+	long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/class/infiniband/%s/ports/%d/hw_counters/%s", dev, PORT,
+		 name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &val) != 1)
+		val = -1;
+	fclose(f);
+	return val;
 }
 
 #endif /* RC_PAIR_H */

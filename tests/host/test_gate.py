@@ -11,6 +11,8 @@ a weakened pattern or a dropped check turns a case red.
 The KUnit cases run the tree's kunit.py: LINUX= names the kernel tree
 (default: the harness's, under CACHE=).
 """
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -486,6 +488,89 @@ class Gate(unittest.TestCase):
     def test_pyverbs_not_run_fails(self):
         self.assertEqual(self.pv(''), [('pyverbs', 'fail', "rdma-core's tests on rxe0",
                                         'did not run (see out/console.log)')])
+
+    # -- make bench's short form in make check: it ran, numbers unjudged
+    BW_HDR = ' #bytes     #iterations    BW peak[MB/sec]    BW average[MB/sec]   MsgRate[Mpps]'
+    LAT_HDR = (' #bytes #iterations    t_min[usec]    t_max[usec]  t_typical[usec]    '
+               't_avg[usec]    t_stdev[usec]   99% percentile[usec]   99.9% percentile[usec]')
+
+    def bench_console(self):
+        lines = ['harness: [400.00] bench: start (short form, 1 runs)', 'bench: run 1/1',
+                 'bench: start form=short sizes=1048576 reps=5',
+                 'bench: reg dev=rxe0 kind=ibv_reg_mr size=1048576 n=5 us=100.0 '
+                 'min_us=90.0 max_us=120.0',
+                 'bench: summary form=short figures=1 skipped=2 errors=0 seconds=30',
+                 'bench: exit=0']
+        for t in results.BENCH_TESTS:
+            lat = t.endswith('_lat')
+            lines.append('perftest: test=%s header: %s' % (t, self.LAT_HDR if lat else self.BW_HDR))
+            for m in results.BENCH_MEMS:
+                row = '64 100 5.1 90.2 6.0 6.3 1.2 20.1 90.2' if lat else '65536 100 80.5 79.9 0.0012'
+                lines.append('perftest: test=%s mem=%s run=1/1 exit=0 result: %s' % (t, m, row))
+        lines.append('harness: [500.00] bench: done')
+        return '\n'.join(lines) + '\n'
+
+    def bench(self, console):
+        return [r for r in self.judge(console=KUNIT + INIT + console + END,
+                                      expected=EXPECTED + 'bench short\n') if r[0] == 'bench']
+
+    def test_bench_short_form_passes_with_a_row_per_program(self):
+        rows = self.bench(self.bench_console())
+        self.assertEqual(len(rows), 1 + 15)
+        self.assertEqual(rows[0], ('bench', 'pass', 'dmabuf_bench short',
+                                   '1 run(s): 1 figures, 2 skipped (each with its reason), 0 errors'))
+        self.assertEqual(rows[1], ('bench', 'pass', 'perftest ib_write_bw, plain memory',
+                                   '65536 100 80.5 79.9 0.0012'))
+        self.assertTrue(all(r[1] == 'pass' for r in rows))
+
+    def test_bench_not_run_fails(self):
+        self.assertEqual(self.bench(''), [('bench', 'fail', 'the short form ran',
+                                           'no "harness: bench: start (short form, ...)" line '
+                                           '(see out/console.log)')])
+
+    def test_bench_error_fails(self):
+        c = self.bench_console().replace('errors=0', 'errors=1').replace('exit=0\nperf',
+                                                                          'exit=1\nperf')
+        self.assertEqual(self.bench(c)[0][:3], ('bench', 'fail', 'dmabuf_bench short'))
+
+    def test_bench_nonzero_exit_fails(self):
+        c = self.bench_console().replace('bench: exit=0', 'bench: exit=139')
+        self.assertEqual(self.bench(c)[0], ('bench', 'fail', 'dmabuf_bench short',
+                                            "exit=139, summaries [('1', '2', '0')] "
+                                            '(see out/console.log)'))
+
+    def test_bench_perftest_failure_fails(self):
+        c = self.bench_console().replace(
+            'test=read_lat mem=udmabuf run=1/1 exit=0 result: 64 100 5.1 90.2 6.0 6.3 1.2 20.1 90.2',
+            'test=read_lat mem=udmabuf run=1/1 exit=1 result: ')
+        self.assertEqual([r for r in self.bench(c) if r[1] == 'fail'],
+                         [('bench', 'fail', 'perftest ib_read_lat, udmabuf memory',
+                           '0 of 1 run(s) with a result row')])
+
+    def test_bench_perftest_row_of_the_wrong_width_fails(self):
+        c = self.bench_console().replace('result: 65536 100 80.5 79.9 0.0012', 'result: 65536 100', 1)
+        self.assertEqual([r[2] for r in self.bench(c) if r[1] == 'fail'],
+                         ['perftest ib_write_bw, plain memory'])
+
+    def test_bench_table_has_the_ratio_and_the_target(self):
+        import bench_table
+        c = self.bench_console() + (
+            'bench: dereg dev=rxe0 kind=ibv_reg_mr size=1048576 n=5 us=100.0 min_us=1 max_us=1\n'
+            'bench: reg dev=rxe0 kind=udmabuf size=1048576 n=5 us=30.0 min_us=1 max_us=1\n'
+            'bench: dereg dev=rxe0 kind=udmabuf size=1048576 n=5 us=20.0 min_us=1 max_us=1\n')
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'console.log')
+            with open(path, 'w') as f:
+                f.write(c)
+            with contextlib.redirect_stdout(io.StringIO()):
+                rc = bench_table.main([path, d, '--no-plot'])
+            with open(os.path.join(d, 'bench.md')) as f:
+                md = f.read()
+        self.assertEqual(rc, 0)
+        self.assertIn('| rxe0 | 1 MiB | udmabuf | 50.0 |  | 50.0 | 200 | 0.25 |', md)
+        self.assertIn('at 1 MiB (udmabuf, system heap) | met | ratio(s) 0.25 |', md)
+        self.assertIn('| write_bw | udmabuf | 79.9 | MB/sec |  | 79.9 | 1.00 | 1/1 |', md)
+        self.assertIn('only the ratios mean something', md)
 
 
 class Harness(unittest.TestCase):

@@ -1,0 +1,79 @@
+#!/bin/sh
+# /bench.sh FORM RUNS in the guest (harness/perftest.sh packs it): make
+# bench's measurements, FORM short or full, each repeated RUNS times.
+#  1. dmabuf_bench FORM (tests/guest/dmabuf_bench.c): registration,
+#     the nth MR, remap after a move, throughput under moves; its
+#     "bench: ..." lines, each run's preceded by "bench: run I/RUNS".
+#  2. perftest, server and client on rxe0 (GID 1, over veth0's address):
+#     ib_write_bw, ib_read_bw and ib_send_bw with 64 KiB messages,
+#     ib_write_lat and ib_read_lat with 64 B, each with plain memory
+#     (ibv_reg_mr), a udmabuf and a system-heap buffer (ibv_reg_dmabuf_mr,
+#     both sides). Per run one line, "perftest: test=T mem=M run=I/RUNS
+#     exit=E result: <perftest's result row>", after the test's
+#     "perftest: test=T header: <perftest's column header>".
+# harness/bench_table.py turns them into the table and the plot.
+form=${1:-short}
+runs=${2:-1}
+bin=/usr/local/rdma-dmabuf-mr/bin
+server=192.0.2.1
+# The short form (make check's, so that this cannot rot): one size, 3
+# repetitions, 1 s per throughput figure, 100 iterations of perftest.
+case $form in
+short) dbargs="short -r 3 -t 1" iters=100 lat_iters=100 ;;
+*) dbargs=full iters=2000 lat_iters=1000 ;;
+esac
+
+i=1
+while [ "$i" -le "$runs" ]; do
+	echo "bench: run $i/$runs"
+	/kselftest/harness/dmabuf_bench $dbargs
+	echo "bench: exit=$?"
+	i=$((i + 1))
+done
+
+# perftest's server listens on TCP port 18515 (0x4853) for the client.
+listening() { grep -q ':4853 00000000:0000 0A' /proc/net/tcp; }
+
+for t in write_bw read_bw send_bw write_lat read_lat; do
+	case $t in
+	*_bw) args="-s 65536 -n $iters" ;;
+	*) args="-s 64 -n $lat_iters" ;;
+	esac
+	said=
+	for mem in plain udmabuf system_heap; do
+		case $mem in
+		plain) memarg= ;;
+		udmabuf) memarg=--use_udmabuf ;;
+		system_heap) memarg=--use_dma_heap=system ;;
+		esac
+		i=1
+		while [ "$i" -le "$runs" ]; do
+			timeout 120 "$bin/ib_$t" -d rxe0 -x 1 -F $args $memarg \
+				>/tmp/server.log 2>&1 &
+			spid=$!
+			n=0
+			until listening || [ $n -ge 100 ]; do
+				sleep 0.1
+				n=$((n + 1))
+			done
+			timeout 120 "$bin/ib_$t" -d rxe0 -x 1 -F $args $memarg "$server" \
+				>/tmp/client.log 2>&1
+			rc=$?
+			wait $spid
+			src=$?
+			[ "$rc" -ne 0 ] || rc=$src
+			hdr=$(grep -m 1 '#bytes' /tmp/client.log)
+			if [ -z "$said" ] && [ -n "$hdr" ]; then
+				echo "perftest: test=$t header: $hdr"
+				said=1
+			fi
+			row=$(sed -n 's/^ *\([0-9][0-9]* .*\)$/\1/p' /tmp/client.log | tail -n 1)
+			echo "perftest: test=$t mem=$mem run=$i/$runs exit=$rc result: $row"
+			if [ "$rc" -ne 0 ] || [ -z "$row" ]; then
+				sed 's/^/perftest-out: client: /' /tmp/client.log
+				sed 's/^/perftest-out: server: /' /tmp/server.log
+			fi
+			i=$((i + 1))
+		done
+	done
+done
