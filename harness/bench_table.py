@@ -296,9 +296,9 @@ def plot_svg(d, reg, bw):
             series.append('%s %s' % (dev, kind))
         f.write('# write_bw\n')
         for _, rate, v in sorted(p for p in bw if p[0] == 'rxe0'):
-            f.write('%d %f\n' % (max(rate, 0.1), v))
+            f.write('%g %f\n' % (max(rate, 0.1), v))
     script = ['set terminal svg size 1000,450 font "sans,11"',
-              'set output "%s"' % os.path.join(d, 'bench.svg'),
+              'set output "%s"' % os.path.join(d, 'bench.svg'), 'set termoption noenhanced',
               'set multiplot layout 1,2 title "make bench (emulated guest: only ratios mean something)"',
               'set logscale xy', 'set xlabel "size (KiB)"', 'set ylabel "reg + dereg (us)"',
               'set key top left', 'set grid',
