@@ -15,7 +15,8 @@ help:
 	@echo "make series  regenerate series/ from the kernel tree"
 	@echo "other steps: deps base apply series-check lint config build build-each"
 	@echo "             debian-build (the series' files with Debian 11's config)"
-	@echo "             modules-guest (move_notify off, RDMA as modules: a guest of its own)"
+	@echo "             modules-guest (move_notify off, RDMA as modules: a guest of its own;"
+	@echo "             not in make check unless MODULES_GUEST=1)"
 	@echo "             arm64 (cross-build the whole arm64 Image, W=1/sparse, and an arm64"
 	@echo "             guest: KUnit and the kselftests on rxe0/siw0, about 10 minutes)"
 	@echo "             rdma-core guest clean"
@@ -76,7 +77,8 @@ arm64: apply
 
 # The kernel as Debian 11 configures it where the series is concerned
 # (move_notify off, RDMA and the test exporter as modules), in a guest of
-# its own: make check runs it too.
+# its own: make check runs it only with MODULES_GUEST=1 (its cold kernel
+# build does not fit make check's 60 minutes on a new machine).
 modules-guest: apply config build guest
 	$(H)/modules-guest.sh
 	python3 $(H)/results.py --guest modules out

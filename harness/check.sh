@@ -84,7 +84,15 @@ else
 	record fail "bench: table and plot of the short form" "see out/bench-short.log"
 fi
 # The kernel as Debian 11 configures it where the series is concerned
-# (move_notify off, RDMA and the test exporter as modules): a second guest.
-recorded "modules guest: build and boot" "$h/modules-guest.sh"
+# (move_notify off, RDMA and the test exporter as modules): a second guest,
+# make modules-guest. Its own cold kernel build (17 min on 2 cores) and
+# guest do not fit make check's 60 minutes on a new machine: MODULES_GUEST=1
+# adds it here. Not run, it says so in a skip row that config/expected
+# allows, and results.py leaves its entries unjudged.
+if [ "${MODULES_GUEST:-0}" = 1 ]; then
+	recorded "modules guest: build and boot" "$h/modules-guest.sh"
+else
+	record skip "modules guest: build and boot" "make modules-guest (MODULES_GUEST=0)"
+fi
 echo "    make check took $(($(date +%s) - t0)) s"
 finish

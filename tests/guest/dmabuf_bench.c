@@ -21,8 +21,8 @@
  *     ibv_reg_dmabuf_mr() of a udmabuf (memfd pages), a buffer of the
  *     system dma-heap and one of the test exporter; each size registered
  *     and deregistered REPS times.
- *  2. nth_mr: the 1st, 2nd and 100th MR on one buffer: later MRs share the
- *     first one's attachment and mapping.
+ *  2. nth_mr: the 1st, 2nd and 100th MR on one buffer of 1 MiB and one of
+ *     64 MiB: later MRs share the first one's attachment and mapping.
  *  3. remap: from the end of a move of the test exporter's buffer
  *     (DMABUF_TEST_IOCTL_MOVE, which copies it: the "move" figure) to the
  *     completion of the first RDMA WRITE into its MR, against a
@@ -75,7 +75,8 @@
 #define ACCESS		(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 			 IBV_ACCESS_REMOTE_READ)
 #define NTH_MRS		100		/* MRs on one buffer */
-#define NTH_SIZE	MiB		/* their buffer, in the full form */
+/* Their buffers in the full form: a registration's fixed cost weighs, or not */
+static const size_t nth_sizes[] = { MiB, 64 * MiB };
 #define DEPTH		16		/* RDMA WRITEs in flight */
 #define BW_SIZE		MiB		/* the throughput's target buffer */
 #define FIRST_WRITE	4096		/* the WRITE after a move or a reg */
@@ -452,13 +453,13 @@ static void bench_reg(const struct dev *d, const struct opts *o)
 }
 
 /*
- * 2. The 1st, 2nd and 100th of NTH_MRS MRs registered on one buffer, all
- * alive at once; then all deregistered, REPS times over.
+ * 2. The 1st, 2nd and 100th of NTH_MRS MRs registered on one buffer of
+ * @size, all alive at once; then all deregistered, REPS times over.
  */
-static void bench_nth(const struct dev *d, const struct opts *o)
+static void bench_nth_size(const struct dev *d, const struct opts *o,
+			   size_t size)
 {
 	static const int nth[] = { 1, 2, NTH_MRS };
-	size_t size = o->nr_sizes == 1 ? o->sizes[0] : NTH_SIZE;
 	struct ibv_mr *mrs[NTH_MRS];
 	double *t[ARRAY_SIZE(nth)];
 	double t0, first = 0;
@@ -471,6 +472,11 @@ static void bench_nth(const struct dev *d, const struct opts *o)
 	for (j = 0; j < ARRAY_SIZE(nth); j++)
 		t[j] = calloc(o->reps, sizeof(double));
 	for (k = 0; k < NR_KINDS; k++) {
+		why = no_room(size, 1);
+		if (why) {
+			put_skip("nth_mr", d->name, kind_names[k], size, why);
+			continue;
+		}
 		why = buf_create(&b, k, size);
 		if (why) {
 			put_skip("nth_mr", d->name, kind_names[k], size, why);
@@ -506,6 +512,19 @@ static void bench_nth(const struct dev *d, const struct opts *o)
 	}
 	for (j = 0; j < ARRAY_SIZE(nth); j++)
 		free(t[j]);
+}
+
+/* The short form's one size, or each of nth_sizes[]. */
+static void bench_nth(const struct dev *d, const struct opts *o)
+{
+	unsigned int i;
+
+	if (o->nr_sizes == 1) {
+		bench_nth_size(d, o, o->sizes[0]);
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(nth_sizes); i++)
+		bench_nth_size(d, o, nth_sizes[i]);
 }
 
 /* One RDMA WRITE of @len bytes into @addr, completed. */
@@ -608,10 +627,12 @@ static int reg_first_write(const struct dev *d, struct pair *p,
  * buffer under a registered MR, each timed from the return of the move's
  * ioctl to the completion of the first WRITE after it (the ioctl itself,
  * the exporter copying the buffer, is the "move" figure). The move's ioctl
- * copies the buffer and unmaps the MR (move_notify); rxe remaps it in a work item,
- * and a WRITE that arrives before that is answered RNR NAK and resent
- * after the RNR timer (rnr_naks= counts them). Against it: a WRITE into
- * the mapped MR, and a registration of the same size with its first WRITE.
+ * copies the buffer and unmaps the MR (move_notify); rxe remaps it in a work
+ * item, and holds a WRITE that arrives before that until the remap is done
+ * (held= counts them); only after a failed remap would it answer RNR NAK
+ * and the WRITE be resent after the RNR timer (rnr_naks=). Against it: a
+ * WRITE into the mapped MR, and a registration of the same size with its
+ * first WRITE.
  * -1 if the QPs cannot go on.
  */
 static int bench_remap(const struct dev *d, struct pair *p,
@@ -623,7 +644,7 @@ static int bench_remap(const struct dev *d, struct pair *p,
 	double *reg_te = calloc(o->reps, sizeof(double));
 	double *reg_plain = calloc(o->reps, sizeof(double));
 	const char *te = kind_names[TEST_EXPORTER], *why;
-	long rnr0, remaps0, rnr, remaps;
+	long held0, rnr0, remaps0, held, rnr, remaps;
 	struct stats s, sm, sr, st, sp;
 	double t0, t1;
 	struct ibv_mr *mr;
@@ -660,6 +681,7 @@ static int bench_remap(const struct dev *d, struct pair *p,
 			return 0;
 		}
 		ret = write_once(p, IOVA, mr->rkey, FIRST_WRITE);
+		held0 = rc_hw_counter("rxe0", "dmabuf_request_held");
 		rnr0 = rc_hw_counter("rxe0", "dmabuf_rnr_nak_sent");
 		remaps0 = rc_hw_counter("rxe0", "dmabuf_remaps");
 		for (r = 0; r < o->reps && !ret; r++) {
@@ -680,6 +702,7 @@ static int bench_remap(const struct dev *d, struct pair *p,
 		}
 		if (ret)
 			put_error("remap", d->name, te, size, "RDMA WRITE");
+		held = rc_hw_counter("rxe0", "dmabuf_request_held") - held0;
 		rnr = rc_hw_counter("rxe0", "dmabuf_rnr_nak_sent") - rnr0;
 		remaps = rc_hw_counter("rxe0", "dmabuf_remaps") - remaps0;
 		ibv_dereg_mr(mr);
@@ -695,8 +718,8 @@ static int bench_remap(const struct dev *d, struct pair *p,
 			  " msg=%d", FIRST_WRITE);
 		put_times("move", d->name, TEST_EXPORTER, size, &sm, "");
 		put_times("remap", d->name, TEST_EXPORTER, size, &sr,
-			  " msg=%d rnr_naks=%ld remaps=%ld vs_reg_first_write=%.2f",
-			  FIRST_WRITE, rnr, remaps, sr.med / st.med);
+			  " msg=%d held=%ld rnr_naks=%ld remaps=%ld vs_reg_first_write=%.2f",
+			  FIRST_WRITE, held, rnr, remaps, sr.med / st.med);
 		put_times("reg_first_write", d->name, TEST_EXPORTER, size, &st,
 			  " msg=%d", FIRST_WRITE);
 		if (reg_first_write(d, p, PLAIN, size, o->reps, reg_plain))
@@ -808,7 +831,7 @@ static double write_bw(struct pair *p, const struct buf *b, uint32_t rkey,
 static int bench_bw(const struct dev *d, struct pair *p, const struct opts *o)
 {
 	size_t size = o->msg > BW_SIZE ? o->msg : BW_SIZE;
-	long rnr0, remaps0;
+	long held0, rnr0, remaps0;
 	unsigned long msgs;
 	double plain = 0, bps;
 	struct ibv_mr *mr;
@@ -840,6 +863,7 @@ static int bench_bw(const struct dev *d, struct pair *p, const struct opts *o)
 					 "no CONFIG_DMABUF_MOVE_NOTIFY: a mapped buffer never moves");
 				break;
 			}
+			held0 = rc_hw_counter("rxe0", "dmabuf_request_held");
 			rnr0 = rc_hw_counter("rxe0", "dmabuf_rnr_nak_sent");
 			remaps0 = rc_hw_counter("rxe0", "dmabuf_remaps");
 			if (m.rate && pthread_create(&thread, NULL, mover, &m)) {
@@ -869,8 +893,9 @@ static int bench_bw(const struct dev *d, struct pair *p, const struct opts *o)
 				plain = bps;
 			printf("bench: write_bw dev=%s kind=%s size=%zu msg=%zu moves_per_s=%u",
 			       d->name, kind_names[k], size, o->msg, m.rate);
-			printf(" MBps=%.2f msgs=%lu seconds=%.0f moves=%lu rnr_naks=%ld remaps=%ld",
+			printf(" MBps=%.2f msgs=%lu seconds=%.0f moves=%lu held=%ld rnr_naks=%ld remaps=%ld",
 			       bps / 1e6, msgs, o->seconds, m.moves,
+			       rc_hw_counter("rxe0", "dmabuf_request_held") - held0,
 			       rc_hw_counter("rxe0", "dmabuf_rnr_nak_sent") - rnr0,
 			       rc_hw_counter("rxe0", "dmabuf_remaps") - remaps0);
 			if (k != PLAIN && plain > 0)

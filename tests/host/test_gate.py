@@ -392,13 +392,13 @@ class Gate(unittest.TestCase):
                          tap=self.skipped('rc.rxe.read_back'), expected=expected)
 
     # -- a second guest of the run (harness/modules-guest.sh): OUT/NAME
-    def second_guest(self, files):
+    def second_guest(self, files, host=HOST):
         """results.py OUT TREE on a manifest with "guest mods" entries, OUT
         holding the first guest's logs and FILES under OUT/mods: the rows
         of the second guest."""
         with tempfile.TemporaryDirectory() as d:
             os.mkdir(os.path.join(d, 'mods'))
-            for name, text in [('results.txt', HOST), ('console.log', CONSOLE),
+            for name, text in [('results.txt', host), ('console.log', CONSOLE),
                                ('tap.log', TAP)] + [('mods/' + f, t) for f, t in files.items()]:
                 with open(os.path.join(d, name), 'w') as f:
                     f.write(text)
@@ -419,6 +419,16 @@ class Gate(unittest.TestCase):
     def test_second_guest_that_left_no_logs_fails(self):
         self.assertEqual(self.second_guest({}), [
             ('mods guest: guest', 'fail', 'boots and completes', 'no console log')])
+
+    def test_second_guest_left_out_by_a_skip_row_is_not_judged(self):
+        # make check without MODULES_GUEST=1: check.sh's skip row says so.
+        skipped = HOST + 'skip\tmods guest: build and boot\tmake modules-guest\n'
+        self.assertEqual(self.second_guest({}, host=skipped), [])
+        # The row of another guest, or a passing one, leaves it judged.
+        for other in ('skip\tother guest: build and boot\t\n',
+                      'pass\tmods guest: build and boot\t\n'):
+            self.assertEqual(self.second_guest({}, host=HOST + other), [
+                ('mods guest: guest', 'fail', 'boots and completes', 'no console log')])
 
     def test_second_guest_with_a_module_left_fails(self):
         console = INIT + 'harness: [90.0] modules unloaded: rdma_rxe\nharness: [91.0] done\n'
