@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <infiniband/verbs.h>
 
 #define GID_INDEX	1	/* IPv4-mapped GID of the veth address */
@@ -149,6 +150,12 @@ static inline long rc_hw_counter(const char *dev, const char *name)
 	snprintf(path, sizeof(path),
 		 "/sys/class/infiniband/%s/ports/%d/hw_counters/%s", dev, PORT,
 		 name);
+	/*
+	 * The RDMA core reads a port's counters again only once its last
+	 * reading is 10 ms old (RDMA_HW_STATS_DEFAULT_LIFESPAN): a read
+	 * sooner gets the old values.
+	 */
+	usleep(11 * 1000);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
