@@ -628,11 +628,11 @@ static int reg_first_write(const struct dev *d, struct pair *p,
  * ioctl to the completion of the first WRITE after it (the ioctl itself,
  * the exporter copying the buffer, is the "move" figure). The move's ioctl
  * copies the buffer and unmaps the MR (move_notify); rxe remaps it in a work
- * item, and holds a WRITE that arrives before that until the remap is done
- * (held= counts them); only after a failed remap would it answer RNR NAK
- * and the WRITE be resent after the RNR timer (rnr_naks=). Against it: a
- * WRITE into the mapped MR, and a registration of the same size with its
- * first WRITE.
+ * item, and a WRITE that arrives before that is answered RNR NAK and resent
+ * after the RNR timer (rnr_naks= counts them), or, on a kernel whose rxe
+ * holds such a request until the remap is done, held (held=; 0 where the
+ * counter dmabuf_request_held does not exist). Against it: a WRITE into
+ * the mapped MR, and a registration of the same size with its first WRITE.
  * -1 if the QPs cannot go on.
  */
 static int bench_remap(const struct dev *d, struct pair *p,
