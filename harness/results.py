@@ -424,17 +424,33 @@ def bench(tally, console):
 FAILNTH_DMA_OFF = '# # fail-nth: DMA-API debugging disabled: Y, was N'
 
 
+# rdma-core's suite names each test on the console as it starts it.
+PV_TEST_RE = re.compile(r'^pyverbs-out: (test_\S+) \(([^)]*)\)')
+
+
+def placed(lines, i):
+    """Where console line i was printed: in which of rdma-core's tests,
+    when that suite was running (its next run line ends the place)."""
+    for line in reversed(lines[:i]):
+        m = PV_TEST_RE.match(line)
+        if m:
+            return " (in rdma-core's %s)" % m.group(2)
+        if PV_RUN_RE.match(line) or PV_START_RE.match(line):
+            return ''
+    return ''
+
+
 def health(tally, console, tap=''):
     lines = console.splitlines()
     for name, pattern in HEALTH:
-        hits = [l for l in lines if pattern.search(l)]
+        hits = [i for i, l in enumerate(lines) if pattern.search(l)]
         if hits and name == 'DMA-API debugging stays enabled' and \
                 FAILNTH_DMA_OFF in (tap or '').splitlines():
             tally.add('health', 'pass', name, 'until the fail-nth sweep, the last kselftest, '
                       'failed its bookkeeping; only rdma-core\'s tests ran after it')
             continue
         tally.add('health', 'fail' if hits else 'pass', name,
-                  hits[0].strip()[:150] if hits else '')
+                  lines[hits[0]].strip()[:150] + placed(lines, hits[0]) if hits else '')
 
 
 def requires(tally, console):

@@ -495,6 +495,25 @@ class Gate(unittest.TestCase):
         self.assertEqual(self.pv(run)[1], ('pyverbs', 'fail', 'run 2 of 2',
                                            'did not finish (see out/console.log)'))
 
+    def test_warning_in_a_pyverbs_test_names_the_test(self):
+        warn = '[  551.5] WARNING: CPU: 1 PID: 2070 at drivers/infiniband/core/rdma_core.c:899 x\n'
+        run = self.PV_RUN.replace(
+            'pyverbs: run 1/1 exit=',
+            'pyverbs-out: test_m (tests.t_c.C.test_m) ... ok\n'
+            'pyverbs-out: test_n (tests.t_c.C.test_n)\n' + warn + 'pyverbs-out: ok\n'
+            'pyverbs: run 1/1 exit=')
+        self.assertEqual([r for r in self.judge(console=KUNIT + INIT + run + END,
+                                                expected=self.PV_EXPECTED) if r[1] == 'fail'],
+                         [('health', 'fail', 'no WARNING',
+                           warn.strip() + " (in rdma-core's tests.t_c.C.test_n)")])
+        # after the run's end line, no test is named
+        after = self.PV_RUN.replace('pyverbs: done\n', warn + 'pyverbs: done\n').replace(
+            'pyverbs: run 1/1 exit=', 'pyverbs-out: test_n (tests.t_c.C.test_n)\n'
+            'pyverbs: run 1/1 exit=')
+        self.assertEqual([r for r in self.judge(console=KUNIT + INIT + after + END,
+                                                expected=self.PV_EXPECTED) if r[1] == 'fail'],
+                         [('health', 'fail', 'no WARNING', warn.strip())])
+
     def test_pyverbs_not_run_fails(self):
         self.assertEqual(self.pv(''), [('pyverbs', 'fail', "rdma-core's tests on rxe0",
                                         'did not run (see out/console.log)')])
