@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the tree after every patch of the series: for each commit, the
-# configuration made again from config/ (as config.sh does; the tree's
-# kconfig at that commit drops the symbols it does not know yet), then the
+# configuration made again from config/ where the commit changes a Kconfig
+# file (as config.sh does; the tree's kconfig at that commit drops the
+# symbols it does not know yet), then the
 # kernel directories of the C files it changes with kbuild, and the
 # kselftest directories it changes with their own Makefile (a patch that
 # changes no C file builds every directory the series changes). A patch
@@ -67,9 +68,16 @@ for c in $(git rev-list --reverse base..HEAD); do
 	# that the tree has at that point of the series (not a directory left
 	# by some build).
 	dirs=$(for d in $dirs; do if git cat-file -e "$c:$d" 2>/dev/null; then echo "$d"; fi; done)
-	step "patch $i: $subject: building $(echo $dirs)"
+	# The configuration depends on the fragments and the tree's Kconfig
+	# files only: made again for the first patch and each patch that
+	# changes a Kconfig file (about 10 s each), kept for the others.
+	reconfig=:
+	[ "$i" -eq 1 ] || [ -n "$(git diff --name-only "$c^" "$c" -- '*Kconfig*')" ] ||
+		reconfig=false
+	step "patch $i: $subject: building $(echo $dirs)$($reconfig && echo ', configured again')"
 	touch "$stamp"
-	if ! { "$TOP/harness/config.sh" --partial && build_dirs $dirs; } >>"$log" 2>&1 </dev/null; then
+	if ! { { ! $reconfig || "$TOP/harness/config.sh" --partial; } && build_dirs $dirs; } \
+		>>"$log" 2>&1 </dev/null; then
 		grep -E 'error|Error|Stop' "$log" | tail -n 20 >&2 || true
 		row fail "$i" "$subject: does not build (see out/build-each.log)"
 		continue
