@@ -35,12 +35,14 @@ static inline struct ibv_context *open_device(const char *name)
 }
 
 /*
- * Bring @qp to RTS, talking to @dest_qpn at @gid. retry_cnt and rnr_retry
- * are 7 ("for ever" on rxe): a responder defers packets with RNR NAK while
- * the pages of a dma-buf MR are being moved, and a READ reply may be late.
+ * Bring @qp to RTS, talking to @dest_qpn at @gid, with the transport timer
+ * @timeout (4.096 us << @timeout). retry_cnt and rnr_retry are 7 ("for
+ * ever" on rxe): a responder defers packets while the pages of a dma-buf MR
+ * are being moved, and a READ reply may be late.
  */
-static inline int connect_qp(struct ibv_qp *qp, uint32_t dest_qpn,
-			     const union ibv_gid *gid, uint8_t min_rnr_timer)
+static inline int connect_qp_timeout(struct ibv_qp *qp, uint32_t dest_qpn,
+				     const union ibv_gid *gid,
+				     uint8_t min_rnr_timer, uint8_t timeout)
 {
 	struct ibv_qp_attr a = {
 		.qp_state = IBV_QPS_INIT,
@@ -72,13 +74,20 @@ static inline int connect_qp(struct ibv_qp *qp, uint32_t dest_qpn,
 
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RTS;
-	a.timeout = 14;
+	a.timeout = timeout;
 	a.retry_cnt = 7;
 	a.rnr_retry = 7;
 	a.max_rd_atomic = 1;
 	return ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
 			     IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
 			     IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
+}
+
+/* connect_qp_timeout() with the timeout of 67 ms. */
+static inline int connect_qp(struct ibv_qp *qp, uint32_t dest_qpn,
+			     const union ibv_gid *gid, uint8_t min_rnr_timer)
+{
+	return connect_qp_timeout(qp, dest_qpn, gid, min_rnr_timer, 14);
 }
 
 /* Post one signaled RDMA WRITE or READ between local and remote memory. */
