@@ -28,7 +28,9 @@ fi
 [ -f "$kernel" ] || die "no kernel at $kernel: run 'make build'"
 rm -f "$OUT/console.log" "$OUT/tap.log"
 # rdma-core's own tests (harness/pyverbs.sh) ride along as a second
-# initramfs: once in "check", PYVERBS_RUNS times (default 10) in "pyverbs".
+# initramfs: once in "check" (without the modules of mlx5's and EFA's
+# direct verbs, which skip on rxe; PYVERBS_NOHW=0 keeps them),
+# PYVERBS_RUNS times (default 10) in "pyverbs", the whole suite.
 # So does make bench's perftest and /bench.sh (harness/perftest.sh): in
 # "bench", the BENCH form (full) BENCH_RUNS times (3); in "check" on
 # x86_64, the short form once after the kselftests, so that it cannot rot
@@ -37,6 +39,7 @@ initrd=${INITRD:-$OUT/initramfs.cpio.gz} extra='' runs=0 bench=none parts=()
 case $mode in
 check)
 	runs=${PYVERBS_RUNS:-1}
+	extra="harness.pyverbs_nohw=${PYVERBS_NOHW:-1}"
 	[ "${ARCH:-}" = arm64 ] || bench=${BENCH:-short}
 	;;
 pyverbs) runs=${PYVERBS_RUNS:-10} ;;
@@ -48,7 +51,7 @@ limit=${GUEST_TIMEOUT:-$((2400 + 900 * runs))}
 if [ "$runs" -gt 0 ]; then
 	[ -f "$OUT/pyverbs.cpio.gz" ] || die "no out/pyverbs.cpio.gz: run harness/pyverbs.sh"
 	parts+=("$OUT/pyverbs.cpio.gz")
-	extra="harness.pyverbs=$runs${PYVERBS_ONLY:+ harness.pyverbs_only=$PYVERBS_ONLY}"
+	extra="$extra harness.pyverbs=$runs${PYVERBS_ONLY:+ harness.pyverbs_only=$PYVERBS_ONLY}"
 fi
 if [ "$bench" != none ]; then
 	[ -f "$OUT/perftest.cpio.gz" ] || die "no out/perftest.cpio.gz: run harness/perftest.sh"

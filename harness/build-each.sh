@@ -9,7 +9,11 @@
 # passes only if every C file it changes was compiled in its step (its
 # object, or its kselftest program, is newer than the step's start): an
 # object that dropped out of the configuration is a failure, not a pass.
-# Leaves the tree at the branch head. One result line per patch in
+# Needs no build before it: on a cold build tree the first patch's step
+# prepares it (make check runs this before its full build, so that a cold
+# run compiles the series' directories once per state, not once more for
+# a full build of the head before the first patch). Leaves the tree at the
+# branch head. One result line per patch in
 # out/results.txt.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -22,11 +26,22 @@ all=$(dirs_of base HEAD)
 st=tools/testing/selftests
 log=$OUT/build-each.log
 
+# The kselftests build against the uapi headers of the build tree ("make
+# headers"), made again whenever the series has changed them since.
+hdrs_at=
+headers() { # commit
+	if [ -z "$hdrs_at" ] || ! git diff --quiet "$hdrs_at" "$1" -- include/uapi arch/x86/include/uapi; then
+		make -s O="$KBUILD" headers || return 1
+		hdrs_at=$1
+	fi
+}
+
 build_dirs() { # dirs...: kbuild for kernel dirs, the selftest's make for the rest
 	local d kdirs=()
 	for d in "$@"; do
 		case $d in
 		$st/*)
+			headers "$c" || return 1
 			mkdir -p "$KBUILD/build-each/$d"
 			KSFT_KHDR_INSTALL_DONE=1 CFLAGS="-I$KBUILD/usr/include" \
 				make -s -C "$d" OUTPUT="$KBUILD/build-each/$d" || return 1 ;;

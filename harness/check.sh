@@ -35,29 +35,31 @@ step "testing the gate (tests/host/test_gate.py)"
 recorded "harness: gate self-test" \
 	env LINUX="$LINUX" python3 "$TOP/tests/host/test_gate.py" --rows >>"$OUT/results.txt"
 
-if "$h/config.sh" && "$h/build.sh"; then
+# Patch by patch first, on whatever the build tree holds (nothing, on a
+# new machine): its first step configures and prepares the tree, and each
+# step compiles the directories its patch changes. Then W=1 and sparse on
+# the series' files at the head, and only then the full build, which
+# compiles the rest of the kernel and those files once more with the
+# normal flags: a cold run compiles the series' directories once per
+# state of the series, and links the kernel once.
+if [ "${BUILD_EACH:-1}" = 1 ]; then
+	recorded "build: patch by patch" "$h/build-each.sh"
+else
+	record skip "build: patch by patch" "BUILD_EACH=0"
+fi
+"$h/config.sh" || { record fail "build: configuration at the series' head"; finish; }
+recorded "lint: W=1 and sparse" "$h/warnings.sh"
+if "$h/build.sh"; then
 	record pass "build: bzImage with the whole series" \
 		"$(grep -c 'warning:' "$OUT/build.log") compiler warnings"
 else
 	record fail "build: bzImage with the whole series" "see out/build.log"
 	finish
 fi
-# Building patch by patch needs the prepared build tree made above; it
-# leaves files with new times (and maybe a .config without later symbols),
-# and the W=1/sparse pass rebuilds the series' files with other flags, so
-# configure and build once more to get back to the series' head.
-if [ "${BUILD_EACH:-1}" = 1 ]; then
-	recorded "build: patch by patch" "$h/build-each.sh"
-else
-	record skip "build: patch by patch" "BUILD_EACH=0"
-fi
-recorded "lint: W=1 and sparse" "$h/warnings.sh"
 # The series' files with Debian 11's own configuration (modules, move_notify off).
 recorded "debian config: build" "$h/debian-build.sh"
 # The series' files cross-built for arm64, with W=1 and sparse.
 recorded "arm64: build" "$h/arm64-build.sh"
-{ "$h/config.sh" && "$h/build.sh"; } ||
-	{ record fail "build: rebuild at the series' head"; finish; }
 if ! { "$h/guest-tests.sh" && "$h/initramfs.sh"; }; then
 	record fail "guest: tests and initramfs build" "see above"
 	finish

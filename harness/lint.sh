@@ -21,13 +21,27 @@ row() { # status name detail
 	return 0
 }
 
-for p in "$TOP"/series/[0-9][0-9][0-9][0-9]-*.patch; do
-	[ -e "$p" ] || continue
-	name=${p##*/}
-	[ "$name" = 0000-cover-letter.patch ] && continue
+# checkpatch.pl, one patch per job, $JOBS at a time (a minute alone on 66
+# patches): CP_OUT/NAME gets its report, then "exit N" as its last line.
+cp_one() { # patch
+	local name=${1##*/} ignore
 	ignore=$(awk -v n="$name" '$1 == n { printf "%s,", $2 }' "$TOP/config/checkpatch-exceptions")
-	if out=$(cd "$LINUX" && scripts/checkpatch.pl --strict --terse --show-types \
-		${ignore:+--ignore "${ignore%,}"} "$p" 2>&1); then
+	{
+		(cd "$LINUX" && scripts/checkpatch.pl --strict --terse --show-types \
+			${ignore:+--ignore "${ignore%,}"} "$1" 2>&1)
+		echo "exit $?"
+	} >"$CP_OUT/$name"
+}
+export -f cp_one
+export CP_OUT=$OUT/checkpatch TOP LINUX
+rm -rf "$CP_OUT"
+mkdir -p "$CP_OUT"
+patches=$(ls "$TOP"/series/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -v '/0000-cover-letter.patch$' || true)
+echo "$patches" | xargs -r -d '\n' -n 1 -P "$JOBS" bash -c 'cp_one "$1"' cp_one
+for p in $patches; do
+	name=${p##*/}
+	out=$(cat "$CP_OUT/$name" 2>/dev/null || true)
+	if [ "$(echo "$out" | tail -n 1)" = "exit 0" ]; then
 		row pass "checkpatch --strict ${name%%-*}"
 	else
 		echo "$out" | grep -E 'ERROR|WARNING|CHECK' | head -n 5 >&2

@@ -11,7 +11,7 @@
 # fails. One result line per file in out/results.txt.
 #
 # The objects are rebuilt with other flags, so the next build.sh rebuilds
-# them again; check.sh runs this before its last build.
+# them again; check.sh runs this before its full build.
 #
 # WARN_ARCH=arm64 (with ARCH, CROSS_COMPILE and KBUILD of a configured
 # cross build tree, as harness/arm64-build.sh sets them): the same for the
@@ -52,6 +52,9 @@ fi
 # A kselftest's warnings name its files relative to its directory: one log
 # per directory.
 slog() { echo "$OUT/warnings.$(echo "$1" | tr / _).log"; }
+# Against the uapi headers of the tree as it is (cheap when they are).
+[ -z "$sdirs" ] || make -s O="$KBUILD" headers >>"$log" 2>&1 </dev/null ||
+	{ row fail "make headers" "see ${log#"$TOP"/}"; exit 1; }
 for d in $sdirs; do
 	rm -rf "$KBUILD/warnings/$d"
 	mkdir -p "$KBUILD/warnings/$d"

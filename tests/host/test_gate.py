@@ -490,6 +490,18 @@ class Gate(unittest.TestCase):
         self.assertEqual(self.pv(self.PV_RUN.replace('Ran 5', 'Ran 4'))[0],
                          ('pyverbs', 'fail', 'run 1 of 1', 'ran 4 tests, config/expected says 5'))
 
+    def test_pyverbs_without_hw_modules_is_judged_by_its_own_count(self):
+        nohw = self.PV_RUN.replace('Python 3.11.2', 'Python 3.11.2, without the mlx5 and EFA modules')
+        expected = self.PV_EXPECTED + 'pyverbs tests-nohw 5\n'
+        self.assertEqual(self.pv(nohw, expected.replace('pyverbs tests 5', 'pyverbs tests 9'))[0][1],
+                         'pass')
+        self.assertEqual(self.pv(nohw, expected.replace('tests-nohw 5', 'tests-nohw 9'))[0],
+                         ('pyverbs', 'fail', 'run 1 of 1', 'ran 5 tests, config/expected says 9'))
+        self.assertEqual(self.pv(nohw)[0][1:3], ('fail', "rdma-core's tests on rxe0"))
+        # the whole suite is still judged by the whole count
+        self.assertEqual(self.pv(self.PV_RUN, expected.replace('tests-nohw 5', 'tests-nohw 9'))[0][1],
+                         'pass')
+
     def test_pyverbs_unfinished_run_fails(self):
         run = self.PV_RUN.replace('1 runs', '2 runs')
         self.assertEqual(self.pv(run)[1], ('pyverbs', 'fail', 'run 2 of 2',
