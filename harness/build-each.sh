@@ -18,6 +18,7 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
+mkdir -p "$KBUILD"
 cd "$LINUX"
 head=$(git symbolic-ref -q --short HEAD) || die "$LINUX is not on a branch"
 trap 'git checkout -q "$head"' EXIT
