@@ -4,7 +4,7 @@
 H := harness
 
 .PHONY: run check soak deps base apply series series-check lint config build \
-	build-each debian-build modules-guest arm64 bench rdma-core guest pyverbs expected test-gate clean help
+	build-each debian-build modules-guest arm64 bench rdma-core guest pyverbs twin expected test-gate clean help
 
 help:
 	@echo "make run     apply, build, boot a guest and show the main job"
@@ -21,6 +21,7 @@ help:
 	@echo "             guest: KUnit and the kselftests on rxe0/siw0, about 10 minutes)"
 	@echo "             rdma-core guest clean"
 	@echo "make pyverbs    rdma-core's pyverbs tests on rxe0, 10 runs (PYVERBS_RUNS=)"
+	@echo "make twin       two machines: our kernel against Debian 12's stock kernel"
 	@echo "make expected   print what the last run saw, in config/expected's format"
 	@echo "make test-gate  the gate's own unit tests (tests/host/test_gate.py)"
 
@@ -92,6 +93,13 @@ guest: rdma-core
 
 # rdma-core's own tests on rxe0, PYVERBS_RUNS times (default 10), then the
 # tests that were allowed to error, on the stock base kernel.
+# Two machines: our kernel and a peer running Debian 12's stock kernel and
+# rdma-core on a virtual link (also in make check).
+twin: apply config build guest
+	$(H)/peer.sh
+	$(H)/twin.sh
+	python3 $(H)/results.py --twin out
+
 pyverbs: apply config build guest
 	$(H)/pyverbs.sh
 	$(H)/boot.sh pyverbs

@@ -5,7 +5,7 @@
 # out/console.log and, for "run", "soak" and "bench", to the terminal; the
 # kselftests' TAP comes out of the second serial port into out/tap.log.
 # The whole boot has a time limit. BOOT_APPEND adds to the kernel command
-# line. "run" and "soak" exit non-zero if the demo or the soak failed or the
+# line; NIC replaces "-nic none" (QEMU's network options), SMP the vCPUs. "run" and "soak" exit non-zero if the demo or the soak failed or the
 # console shows a report.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -66,8 +66,8 @@ fi
 step "booting the guest ($mode, ${ACCEL:-tcg}, limit ${limit} s, console: ${OUT#"$TOP"/}/console.log)"
 start=$(date +%s)
 set +e
-timeout --foreground "$limit" "${machine[@]}" -smp 2 -m "${GUEST_MEM:-1G}" \
-	-display none -monitor none -nic none -no-reboot \
+timeout --foreground "$limit" "${machine[@]}" -smp "${SMP:-2}" -m "${GUEST_MEM:-1G}" \
+	-display none -monitor none ${NIC:--nic none} -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=$console oops=panic panic=-1 kasan_multi_shot harness.mode=$mode $tapname $extra ${BOOT_APPEND:-}" \
 	-serial stdio "${tapdev[@]}" </dev/null 2>"$OUT/qemu.log" |
@@ -75,7 +75,7 @@ timeout --foreground "$limit" "${machine[@]}" -smp 2 -m "${GUEST_MEM:-1G}" \
 	if [ "$mode" = run ] || [ "$mode" = soak ] || [ "$mode" = bench ]; then
 		sed -u -n '/^harness: .*init started/,$p'
 	else
-		grep --line-buffered -E 'harness: |kselftest: |^pyverbs: |^\[ *[0-9.]+\] (not )?ok [0-9]+ - '
+		grep --line-buffered -E 'harness: |kselftest: |^pyverbs: |^twin: |^peer: |^\[ *[0-9.]+\] (not )?ok [0-9]+ - '
 	fi
 rc=${PIPESTATUS[0]}
 set -e

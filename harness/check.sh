@@ -79,6 +79,20 @@ if ! "$h/pyverbs.sh"; then
 	export PYVERBS_RUNS=0
 fi
 "$h/boot.sh" check || true    # results.py judges what the guest left
+# Two machines: our kernel and a peer running Debian 12's stock kernel and
+# rdma-core, joined by a virtual link (results.py judges out/twin/). Not
+# yet in a plain make check (TWIN=1 adds it; make twin runs it alone): a
+# cold make check with it has not been measured within the 60 minutes.
+if [ "${TWIN:-0}" = 1 ]; then
+	if "$h/peer.sh"; then
+		record pass "twin: the peer's kernel and initramfs" "$(ls "$CACHE"/peer/*.deb | sed 's|.*/||')"
+		"$h/twin.sh" || record fail "twin: both guests finish" "see out/twin/*/console.log"
+	else
+		record fail "twin: the peer's kernel and initramfs" "see above"
+	fi
+else
+	record skip "twin: two machines" "make twin (TWIN=0)"
+fi
 # The short form's table and plot (numbers from the debug kernel: not judged).
 if python3 "$h/bench_table.py" "$OUT/console.log" "$OUT/bench-short" >"$OUT/bench-short.log" 2>&1; then
 	record pass "bench: table and plot of the short form" "out/bench-short/bench.md, bench.svg"

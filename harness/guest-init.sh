@@ -8,7 +8,8 @@
 # loads the RDMA and test exporter modules first with kmod's modprobe, and
 # unloads them all as soon as the kselftests' last dma-buf MR is released.
 # With harness.bench= it runs make bench's /bench.sh (harness/guest-bench.sh):
-# alone in "bench", after the kselftests in "check".
+# alone in "bench", after the kselftests in "check". In "twin"
+# (harness/twin.sh) it runs our half of the two-machine tests instead.
 
 /bin/busybox --install -s /bin
 export PATH=/bin:/usr/bin
@@ -67,7 +68,29 @@ done
 /bin/rdma link show
 say "test exporter: $([ -c /dev/dmabuf_test_exporter ] && echo present || echo absent)"
 
-if [ "$mode" = run ]; then
+if [ "$mode" = twin ]; then
+	# harness/twin.sh: our half of the two-machine tests, on rxe1 over the
+	# virtio-net link (eth0) to the peer guest.
+	/bin/ip link set eth0 up
+	/bin/ip addr add 10.0.9.1/24 dev eth0
+	/bin/rdma link add rxe1 type rxe netdev eth0 || say "rdma link add rxe1 failed"
+	p=/sys/class/infiniband/rxe1/ports/1
+	i=0
+	until grep -q ACTIVE $p/state 2>/dev/null || [ $i -gt 200 ]; do sleep 0.1; i=$((i + 1)); done
+	state=$(cat $p/state 2>/dev/null || echo "no device")
+	say "rxe1: ${state#*: }"
+	say "twin: start"
+	/kselftest/harness/dmabuf_peer ours rxe1 10.0.9.1
+	say "twin: exit=$?"
+elif [ "$mode" = peer ]; then
+	# harness/twin.sh with TWIN_PEER=ours: our kernel as the peer too.
+	/bin/ip link set eth0 up
+	/bin/ip addr add 10.0.9.2/24 dev eth0
+	/bin/rdma link add rxe2 type rxe netdev eth0 || say "rdma link add rxe2 failed"
+	/kselftest/harness/dmabuf_peer peer rxe2 10.0.9.2 10.0.9.1
+	echo "peer: dmabuf_peer: exit=$?"
+	echo "peer: tainted: $(cat /proc/sys/kernel/tainted)"
+elif [ "$mode" = run ]; then
 	/demo.sh
 elif [ "$mode" = soak ]; then
 	# make soak: the dma-buf MR soak alone, for harness.count= moves.

@@ -47,8 +47,9 @@ for src in "$TOP"/tests/guest/*.c; do
 	"$cc" -Wall -O2 -I"$st" -I"$LINUX" "${rcflags[@]}" "$src" -o "$inst/harness/$bin" \
 		-libverbs -lpthread ||
 		die "building $src failed"
-	# A benchmark (*_bench, make bench's) is built, not run as a test.
-	case $bin in *_bench) continue ;; esac
+	# A benchmark (*_bench, make bench's) is built, not run as a test; nor
+	# is the two-machine test (*_peer, harness/twin.sh's), which needs a peer.
+	case $bin in *_bench | *_peer) continue ;; esac
 	echo "harness:$bin" >>"$inst/kselftest-list.txt"
 done
 echo "timeout=300" >"$inst/harness/settings"

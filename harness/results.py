@@ -8,6 +8,7 @@ a green run must have seen.
     results.py --run OUT             `make run`: the demo passed, no kernel report
     results.py --pyverbs OUT         `make pyverbs`: rdma-core's tests, no kernel report
     results.py --soak OUT            `make soak`: the soak passed, no kernel report
+    results.py --twin OUT            `make twin`: the two-machine tests (OUT/twin/)
     results.py --arm64 OUT TREE      `make arm64`: the arm64 guest, as make check's
                                      guest, without host rows and rdma-core's tests
     results.py --guest NAME OUT [TREE]
@@ -76,6 +77,7 @@ class Expected:
         self.pyverbs = None
         self.pyverbs_nohw = None
         self.bench = None       # the form of make bench's run the guest must show
+        self.twin = None        # the number of cases of the two-machine tests
         self.guests = {}        # another guest of the run: its name, its Expected
         lines = {}
         for n, line in enumerate(text.splitlines(), 1):
@@ -100,6 +102,11 @@ class Expected:
                 if what not in ('tests', 'tests-nohw'):
                     raise ValueError('config/expected:%d: pyverbs tests|tests-nohw N' % n)
                 setattr(self, 'pyverbs' if what == 'tests' else 'pyverbs_nohw', int(count))
+            elif kind == 'twin':
+                what, count = rest.split()
+                if what != 'cases':
+                    raise ValueError('config/expected:%d: twin cases N' % n)
+                self.twin = int(count)
             elif kind == 'bench':
                 if rest not in ('short', 'full'):
                     raise ValueError('config/expected:%d: bench short|full' % n)
@@ -500,6 +507,60 @@ def judge(expected, host, console, tap, tree, only_pyverbs=False):
     return tally.rows
 
 
+TWIN_CASE_RE = re.compile(r'^twin: (ok|FAIL) (.*?) -- (.*)$', re.M)
+TWIN_SUMMARY_RE = re.compile(r'^twin: summary cases=(\d+) failed=(\d+) bytes_checked=(\d+)$',
+                             re.M)
+PEER_LINE = r'^peer: (?:\[[0-9.]+\] )?'
+
+
+def twin(expected, out):
+    """The two-machine tests (harness/twin.sh): our guest's cases, from
+    OUT/twin/ours/console.log (each "twin: ok|FAIL NAME -- detail" line a
+    row, their number config/expected's "twin cases N"), its
+    preconditions and health gate as make check's guest's; the peer's
+    console, OUT/twin/peer/console.log: Debian's kernel ("Linux version
+    6.1"), its half exited 0, and the health patterns (a stock kernel
+    without KASAN, lockdep or kmemleak: only what it can report)."""
+    tally = Tally(expected)
+    ours = read(os.path.join(out, 'twin', 'ours', 'console.log'))
+    peer = read(os.path.join(out, 'twin', 'peer', 'console.log'))
+    if ours is None or peer is None:
+        tally.add('twin', 'fail', 'both guests ran',
+                  'no console log of %s' % ('ours' if ours is None else 'the peer'))
+        return tally.rows
+    version = re.search(r'Linux version (\S+)', peer)
+    ok = bool(version) and version.group(1).startswith('6.1.')
+    tally.add('twin', 'pass' if ok else 'fail', "the peer runs Debian 12's kernel",
+              version.group(0) if version else 'no "Linux version" line in its console')
+    cases = TWIN_CASE_RE.findall(ours)
+    for status, name, detail in cases:
+        tally.add('twin', 'pass' if status == 'ok' else 'fail', name, detail[:200])
+    summary = TWIN_SUMMARY_RE.search(ours)
+    want = expected.twin
+    ok = bool(summary) and int(summary.group(1)) == len(cases) and \
+        (want is None or len(cases) == want)
+    tally.add('twin', 'pass' if ok else 'fail', 'every case ran',
+              '%d cases (config/expected: %s), %s bytes checked' % (
+                  len(cases), want, summary.group(3)) if summary else
+              'no "twin: summary" line: %d cases seen (see out/twin/ours/console.log)' % len(cases))
+    for who, console, line in (('ours', ours, HARNESS_LINE + r'twin: exit=(\d+)$'),
+                               ('the peer', peer, PEER_LINE + r'dmabuf_peer: exit=(\d+)$')):
+        m = re.search(line, console, re.M)
+        ok = bool(m) and m.group(1) == '0'
+        tally.add('twin', 'pass' if ok else 'fail', '%s: dmabuf_peer exited 0' % who,
+                  '' if ok else 'exit=%s' % (m.group(1) if m else '(did not finish)'))
+    taint = re.search(PEER_LINE + r'tainted: (\d+)$', peer, re.M)
+    tally.add('twin', 'pass' if taint and taint.group(1) == '0' else 'fail',
+              'the peer: tainted: 0', taint.group(1) if taint else 'no "peer: tainted:" line')
+    requires(tally, ours)
+    rows = [('twin' if g == 'guest' else g, st, n, w) for g, st, n, w in tally.rows]
+    for who, console in (('ours', ours), ('peer', peer)):
+        t = Tally(expected)
+        health(t, console)
+        rows += [('twin %s: %s' % (who, g), st, n, w) for g, st, n, w in t.rows]
+    return rows
+
+
 def judge_run(expected, out, tree):
     """The rows of a make check run whose files are under OUT: its host rows
     and main guest, then each other guest (harness/modules-guest.sh), whose
@@ -512,6 +573,8 @@ def judge_run(expected, out, tree):
     for name in expected.guests:
         if not re.search(r'^skip\t%s guest: ' % re.escape(name), host or '', re.M):
             rows += guest_rows(expected, name, out, tree)
+    if expected.twin is not None and not re.search(r'^skip\ttwin: ', host or '', re.M):
+        rows += twin(expected, out)
     return rows
 
 
@@ -623,6 +686,8 @@ def main(argv):
         ex.steps = []
         return report(judge(ex, None, read(os.path.join(argv[1], 'console.log')), None, None,
                             only_pyverbs=True))
+    if argv[0] == '--twin':
+        return report(twin(Expected.load(), argv[1]))
     if argv[0] == '--soak':
         return report(soak(read(os.path.join(argv[1], 'console.log')) or ''))
     if argv[0] == '--arm64':

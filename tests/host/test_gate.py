@@ -614,6 +614,70 @@ class Gate(unittest.TestCase):
         self.assertIn('only the ratios mean something', md)
 
 
+class Twin(unittest.TestCase):
+    """The two-machine tests: results.twin() on OUT/twin/{ours,peer}."""
+    OURS = (INIT + 'harness: [80.0] twin: start\n'
+            'twin: ok udmabuf: peer RDMA WRITE into ours -- 0 of 1048576 bytes wrong\n'
+            'twin: ok udmabuf: both QPs in RTS -- ours 3, the peer\'s 3 (RTS is 3)\n'
+            'twin: summary cases=2 failed=0 bytes_checked=1048576\n'
+            'harness: [99.0] twin: exit=0\n' + END)
+    PEER = ('[    0.0] Linux version 6.1.0-50-amd64 (debian-kernel@lists.debian.org) #1 SMP\n'
+            'peer: [9.0] dmabuf_peer: exit=0\npeer: [9.1] tainted: 0\npeer: [9.2] done\n')
+
+    def rows(self, ours=OURS, peer=PEER, cases=2):
+        with tempfile.TemporaryDirectory() as d:
+            for who, text in (('ours', ours), ('peer', peer)):
+                if text is None:
+                    continue
+                os.makedirs(os.path.join(d, 'twin', who))
+                with open(os.path.join(d, 'twin', who, 'console.log'), 'w') as f:
+                    f.write(text)
+            return results.twin(results.Expected(EXPECTED + 'twin cases %d\n' % cases), d)
+
+    def bad(self, **kw):
+        return [r for r in self.rows(**kw) if r[1] != 'pass']
+
+    def test_green_run_passes_with_a_row_per_case(self):
+        rows = self.rows()
+        self.assertEqual([r for r in rows if r[1] != 'pass'], [])
+        self.assertIn(('twin', 'pass', 'udmabuf: peer RDMA WRITE into ours',
+                       '0 of 1048576 bytes wrong'), rows)
+        self.assertIn(('twin', 'pass', "the peer runs Debian 12's kernel",
+                       'Linux version 6.1.0-50-amd64'), rows)
+
+    def test_failed_case_fails(self):
+        ours = self.OURS.replace('twin: ok udmabuf: peer RDMA WRITE into ours -- 0',
+                                 'twin: FAIL udmabuf: peer RDMA WRITE into ours -- 7')
+        self.assertEqual(self.bad(ours=ours.replace('exit=0', 'exit=1')), [
+            ('twin', 'fail', 'udmabuf: peer RDMA WRITE into ours', '7 of 1048576 bytes wrong'),
+            ('twin', 'fail', 'ours: dmabuf_peer exited 0', 'exit=1')])
+
+    def test_peer_on_another_kernel_fails(self):
+        self.assertEqual(self.bad(peer=self.PEER.replace('6.1.0-50', '5.10.223')), [
+            ('twin', 'fail', "the peer runs Debian 12's kernel", 'Linux version 5.10.223-amd64')])
+
+    def test_missing_cases_fail(self):
+        self.assertEqual(self.bad(cases=3)[0][:3], ('twin', 'fail', 'every case ran'))
+        cut = self.OURS.split('twin: summary')[0]
+        self.assertEqual(self.bad(ours=cut)[0][:3], ('twin', 'fail', 'every case ran'))
+
+    def test_peer_that_did_not_finish_fails(self):
+        self.assertEqual(self.bad(peer=self.PEER.split('peer: [9.0]')[0]), [
+            ('twin', 'fail', 'the peer: dmabuf_peer exited 0', 'exit=(did not finish)'),
+            ('twin', 'fail', 'the peer: tainted: 0', 'no "peer: tainted:" line')])
+
+    def test_report_on_either_side_fails(self):
+        warn = '[   50.0] WARNING: CPU: 0 PID: 1 at drivers/infiniband/sw/rxe/rxe_resp.c:1 x\n'
+        self.assertEqual(self.bad(peer=warn + self.PEER),
+                         [('twin peer: health', 'fail', 'no WARNING', warn.strip())])
+        self.assertEqual([r[:3] for r in self.bad(ours=warn + self.OURS)],
+                         [('twin ours: health', 'fail', 'no WARNING')])
+
+    def test_no_logs_fail(self):
+        self.assertEqual(self.bad(peer=None), [
+            ('twin', 'fail', 'both guests ran', 'no console log of the peer')])
+
+
 class Harness(unittest.TestCase):
     """The shell side: a step that dies leaves a row; nothing destroys work."""
     maxDiff = None

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The peer of the two-machine tests (harness/twin.sh): a kernel and an
+# rdma-core that no one here wrote. Debian 12's stock kernel
+# (linux-image-6.1.0-*-amd64 of bookworm's point release, version and
+# sha256 pinned, fetched from the signed index as the base is) and its own
+# modules, loaded with kmod's modprobe in the peer's initramfs (virtio-net
+# for the link, rdma_rxe, ib_uverbs...); the host's stock rdma-core
+# (Debian 12's libibverbs and providers, the host's packages), busybox and
+# iproute2; the peer half of tests/guest/dmabuf_peer.c, built against the
+# host's libibverbs-dev; harness/peer-init.sh as /init. Writes
+# $CACHE/peer/vmlinuz and out/peer.cpio.gz.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+PEER_PKG=linux-image-6.1.0-50-amd64
+PEER_VERSION=6.1.176-1
+PEER_SUITE=bookworm
+PEER_SHA256=7b5597492a0a65aee61985a492e6bcc3f2cde830072a0e3b3d8c7e1b90279bd3
+KVER=${PEER_PKG#linux-image-}
+# What the peer loads; modprobe brings what they need (ib_core, virtio...).
+# rxe asks the crypto API for "crc32" (its ICRC), which Debian builds as a
+# module that nothing depends on.
+MODULES="virtio_pci virtio_net crc32_generic rdma_rxe ib_uverbs rdma_ucm"
+
+P=$CACHE/peer
+deb=$P/${PEER_PKG}_${PEER_VERSION}_amd64.deb
+install_pkgs busybox-static iproute2 kmod cpio libibverbs-dev ibverbs-providers
+mkdir -p "$P"
+if [ ! -f "$deb" ]; then
+	step "fetching $PEER_PKG=$PEER_VERSION from $PEER_SUITE"
+	private_apt "$P/apt" deb "$PEER_SUITE"
+	(cd "$P/apt" && apt-get -qq "${APT_OPTS[@]}" download "$PEER_PKG=$PEER_VERSION")
+	mv "$P/apt/$(basename "$deb")" "$deb"
+fi
+echo "$PEER_SHA256  $deb" | sha256sum -c --quiet - ||
+	{ rm -f "$deb"; die "sha256 mismatch for $deb (removed; rerun to fetch again)"; }
+if [ ! -f "$P/root/.stamp" ] || [ "$(cat "$P/root/.stamp")" != "$PEER_SHA256" ]; then
+	rm -rf "$P/root"
+	mkdir -p "$P/root"
+	dpkg-deb -x "$deb" "$P/root"
+	depmod -b "$P/root" "$KVER"
+	echo "$PEER_SHA256" >"$P/root/.stamp"
+fi
+cp "$P/root/boot/vmlinuz-$KVER" "$P/vmlinuz"
+
+root=$OUT/peer-root
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp}
+# The modules and what they depend on, with a modules.dep of their own.
+modprobe -a -d "$P/root" -S "$KVER" --show-depends $MODULES | awk '$1 == "insmod" { print $2 }' |
+	sort -u | while IFS= read -r m; do copy_under "$root" "${m#"$P/root"}" "$P/root"; done
+cp "$P/root/lib/modules/$KVER"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$KVER/"
+depmod -b "$root" "$KVER"
+kmod=$(command -v kmod)
+copy_under "$root" "$kmod"
+for t in modprobe insmod lsmod; do ln -s "$kmod" "$root/sbin/$t"; done
+
+# The peer's program: our test's peer half, built against Debian's rdma-core.
+mkdir -p "$P/bin"
+gcc -Wall -O2 -I"$LINUX" "$TOP/tests/guest/dmabuf_peer.c" -o "$P/bin/dmabuf_peer" \
+	-libverbs -lpthread || die "tests/guest/dmabuf_peer.c does not build against the host's rdma-core"
+bins=(/bin/busybox /usr/bin/ip /usr/bin/rdma /usr/bin/ibv_devinfo "$P/bin/dmabuf_peer")
+for b in "${bins[@]}"; do cp -L "$b" "$root/bin/"; done
+provs=(/usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav*.so)
+for l in "${provs[@]}" /etc/libibverbs.d/rxe.driver; do copy_under "$root" "$l"; done
+printf '%s\n' "$kmod" "${bins[@]}" "${provs[@]}" | elf_libs |
+	while IFS= read -r l; do copy_under "$root" "$l"; done
+echo "Debian's rdma-core $(dpkg-query -W -f='${Version}' libibverbs1)" >"$root/etc/rdma-core-version"
+cp "$TOP/harness/peer-init.sh" "$root/init"
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/peer.cpio.gz"
+echo "==> peer: $PEER_PKG $PEER_VERSION, $(find "$root/lib/modules" -name '*.ko*' | wc -l) modules," \
+	"initramfs $(du -h "$OUT/peer.cpio.gz" | cut -f1)"

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Two machines: our kernel (the test kernel, harness.mode=twin) and the
+# peer (harness/peer.sh: Debian 12's stock kernel and rdma-core), two QEMU
+# guests joined by a virtual Ethernet link (QEMU's socket netdev on host
+# loopback, virtio-net in both), an rxe device on each end; our guest runs
+# tests/guest/dmabuf_peer.c's "ours" half, the peer its "peer" half
+# (TWIN_PEER=ours: our kernel and initramfs as the peer too). Both
+# have a time limit; their consoles go to out/twin/ours/console.log and
+# out/twin/peer/console.log, which results.py --twin judges (the cases,
+# the peer's kernel, the health gate of both).
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+port=${TWIN_PORT:-$((20000 + RANDOM % 20000))}
+tw=$OUT/twin
+rm -rf "$tw"
+mkdir -p "$tw/ours" "$tw/peer"
+[ -f "$OUT/peer.cpio.gz" ] || die "no out/peer.cpio.gz: run harness/peer.sh"
+net=(-netdev "socket,id=n0,%s=127.0.0.1:$port" -device virtio-net-pci,netdev=n0,mac=%s)
+nic() { printf -- "${net[*]}" "$1" "$2"; }
+
+if [ "${TWIN_PEER:-debian}" = ours ]; then
+	what="our kernel as the peer too"
+else
+	what="Debian's $(ls "$CACHE"/peer/*.deb | sed 's/.*linux-image-//; s/_amd64.deb//') as the peer"
+fi
+step "two machines: our kernel and $what, on a link (port $port)"
+# Ours listens; the peer connects once ours is up (QEMU opens the socket
+# before the guest boots).
+initrd=$OUT/initramfs.cpio.gz
+[ -f "$initrd" ] || die "no $initrd: run harness/guest-tests.sh and harness/initramfs.sh"
+INITRD=$initrd OUT=$tw/ours NIC=$(nic listen 52:54:00:00:09:01) \
+	GUEST_TIMEOUT=${TWIN_TIMEOUT:-900} "$TOP/harness/boot.sh" twin >"$tw/ours/boot.log" 2>&1 &
+ours=$!
+i=0
+until ss -ltn 2>/dev/null | grep -q "127.0.0.1:$port " || [ $i -gt 100 ]; do sleep 0.1; i=$((i + 1)); done
+set +e
+if [ "${TWIN_PEER:-debian}" = ours ]; then
+	# Our kernel on both sides (its init's "peer" mode).
+	peer=(INITRD=$initrd)
+else
+	peer=(INITRD=$OUT/peer.cpio.gz KERNEL=$CACHE/peer/vmlinuz)
+fi
+env "${peer[@]}" OUT="$tw/peer" SMP=1 NIC="$(nic connect 52:54:00:00:09:02)" \
+	GUEST_TIMEOUT="${TWIN_TIMEOUT:-900}" "$TOP/harness/boot.sh" peer 2>&1 | sed 's/^/    peer /'
+prc=${PIPESTATUS[0]}
+wait $ours
+orc=$?
+set -e
+sed 's/^/    ours /' "$tw/ours/boot.log"
+[ "$orc" -eq 0 ] && [ "$prc" -eq 0 ] || die "a guest failed (ours: exit $orc, peer: exit $prc)"

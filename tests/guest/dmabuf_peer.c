@@ -1,0 +1,956 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Two machines: dma-buf MRs of our kernel against a peer whose kernel and
+ * rdma-core no one here wrote (harness/twin.sh boots both guests, joined by
+ * a virtual Ethernet link, an rxe device on each end).
+ *
+ *   dmabuf_peer ours DEV ADDR      our kernel: listens on TCP port 18600,
+ *                                  drives every case, prints the results
+ *   dmabuf_peer peer DEV ADDR SERVER
+ *                                  the peer: connects to SERVER, does what
+ *                                  it is told with plain memory (ibv_reg_mr)
+ *
+ * ADDR is the IPv4 address of DEV's netdev: the GID used is its
+ * IPv4-mapped one. Our side holds a 1 MiB dma-buf MR of each exporter
+ * (the series' test exporter, a udmabuf, a system-heap buffer); for each,
+ * the peer RDMA WRITEs into it, READs from it and SENDs into it, and we
+ * WRITE from it into the peer's plain MR and READ into it, 64 KiB messages,
+ * every byte checked (ours through the dma-buf's mmap). On the test
+ * exporter the same runs again while a thread of ours moves the buffer
+ * (synchronous and pipelined moves) under the traffic; rxe's counters of
+ * the deferral show that the deferral ran, both QPs must stay in RTS.
+ *
+ * The peer's QPs are set up as perftest and rdma-core's ibv_rc_pingpong
+ * set theirs (timeout 14, retry_cnt 7, rnr_retry 7, min_rnr_timer 12, path
+ * MTU 1024; 16 READs in flight, as perftest allows as many as the device
+ * does), except where a case says otherwise: the "outlast" cases hold
+ * a move (a pipelined move whose fence signals after HOLD_MS) and show
+ * what the peer sees when the move outlasts its retries: with rnr_retry 0
+ * a WRITE completes with "RNR retry counter exceeded" on the peer, a READ
+ * with the defaults "transport retry counter exceeded"; and that with
+ * rnr_retry 7 (perftest's default) the same WRITE waits the move out. Our
+ * side must be unharmed after each: the MR takes a fresh connection's
+ * traffic right away.
+ *
+ * Ours prints one "twin: ok|FAIL NAME -- detail" line per case and a last
+ * "twin: summary ..." line; exit status 0 when every case passed.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <linux/dma-heap.h>
+#include <linux/udmabuf.h>
+#include <infiniband/verbs.h>
+
+#include "drivers/dma-buf/dma-buf-test-exporter-uapi.h"
+#include "rc_pair.h"
+
+#define TCP_PORT	18600
+#define SIZE		(1UL << 20)
+#define CHUNK		(64UL << 10)
+#define NR		(SIZE / CHUNK)
+#define IOVA		0x40000000UL
+#define WAIT_MS		30000.0
+#define HOLD_MS		3000
+#define PEER_WAIT_S	300	/* for the peer to connect, and to answer */
+#define MOVE_PAUSE_MS	30
+#define RD_ATOMIC	16	/* READs in flight: every READ of a stream */
+#define ACCESS		(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
+			 IBV_ACCESS_REMOTE_READ)
+
+/* What ours asks of the peer. */
+enum op {
+	OP_SETUP = 1,	/* a: rnr_retry, b: retry_cnt, c: timeout; qp info */
+	OP_FILL,	/* fill the peer's buffer with pattern a */
+	OP_CHECK,	/* count the bytes of the peer's buffer unlike pattern a */
+	OP_WRITE,	/* RDMA WRITE pattern a into ours */
+	OP_READ,	/* RDMA READ ours, check against pattern a */
+	OP_SEND,	/* SEND pattern a into ours' posted receives */
+	OP_QP_STATE,	/* the peer QP's state */
+	OP_BYE,
+};
+
+struct msg {
+	uint32_t op;
+	int32_t status;		/* reply: 0, an ibv_wc_status, or -ETIMEDOUT */
+	uint64_t a, b, c;	/* reply: a = bad bytes or state */
+	uint64_t addr;		/* SETUP: the buffer's address (iova) */
+	uint32_t rkey;
+	uint32_t qpn;
+	uint8_t gid[16];
+	char text[128];		/* HELLO: the peer's kernel */
+};
+
+struct side {
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_cq *cq;
+	struct ibv_qp *qp;
+	struct ibv_mr *mr;
+	unsigned char *buf;	/* ours: the dma-buf's mmap */
+	uint64_t addr;		/* what the other side addresses */
+	int gid_index;
+	union ibv_gid gid;
+	uint64_t remote_addr;
+	uint32_t remote_rkey;
+};
+
+static int sock;
+static const char *dev;
+static const char *role;	/* "twin" or "peer": its lines start so */
+
+static int xfer(void *p, size_t len, bool out)
+{
+	char *c = p;
+
+	while (len) {
+		ssize_t n = out ? send(sock, c, len, MSG_NOSIGNAL) :
+				  recv(sock, c, len, 0);
+
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (!n)
+				errno = ECONNRESET;
+			return -1;
+		}
+		c += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int put(struct msg *m)
+{
+	return xfer(m, sizeof(*m), true);
+}
+
+static int get(struct msg *m)
+{
+	return xfer(m, sizeof(*m), false);
+}
+
+static unsigned char pattern(unsigned int seed, size_t i)
+{
+	return (unsigned char)((i * 2654435761u + seed * 40503u) >> 13);
+}
+
+static void fill(unsigned char *p, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < SIZE; i++)
+		p[i] = pattern(seed, i);
+}
+
+static size_t mismatches(const unsigned char *p, unsigned int seed)
+{
+	size_t i, bad = 0;
+
+	for (i = 0; i < SIZE; i++)
+		bad += p[i] != pattern(seed, i);
+	return bad;
+}
+
+/* The index of @ipv4's IPv4-mapped GID on @ctx's port, or -1. */
+static int find_gid(struct ibv_context *ctx, const char *ipv4,
+		    union ibv_gid *gid)
+{
+	struct ibv_port_attr pa;
+	struct in_addr in;
+	int i;
+
+	if (inet_pton(AF_INET, ipv4, &in) != 1 ||
+	    ibv_query_port(ctx, PORT, &pa))
+		return -1;
+	for (i = 0; i < pa.gid_tbl_len; i++) {
+		if (ibv_query_gid(ctx, PORT, i, gid))
+			continue;
+		if (!memcmp(gid->raw, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) &&
+		    !memcmp(gid->raw + 12, &in, 4))
+			return i;
+	}
+	return -1;
+}
+
+/* Every counter of @dev's port that is not 0, on one line (for a failure). */
+static void dump_counters(const char *who)
+{
+	static const char *const names[] = {
+		"sent_pkts", "rcvd_pkts", "duplicate_request",
+		"out_of_seq_request", "rcvd_rnr_err", "send_rnr_err",
+		"rcvd_seq_err", "ack_deferred", "retry_exceeded_err",
+		"retry_rnr_exceeded_err", "completer_retry_err", "send_err",
+		"dmabuf_rnr_nak_sent", "dmabuf_read_reply_held",
+		"dmabuf_send_deferred", "dmabuf_response_deferred",
+		"dmabuf_remaps", "dmabuf_moves",
+	};
+	char path[160];
+	size_t i;
+	long v;
+	FILE *f;
+
+	printf("%s: counters of %s:", who, dev);
+	for (i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		snprintf(path, sizeof(path),
+			 "/sys/class/infiniband/%s/ports/%d/hw_counters/%s",
+			 dev, PORT, names[i]);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%ld", &v) == 1 && v)
+			printf(" %s=%ld", names[i], v);
+		fclose(f);
+	}
+	printf("\n");
+}
+
+/* Wait for @n completions on @cq; 0, or the status of the first bad one. */
+static int wait_cq(struct ibv_cq *cq, int n)
+{
+	double t0 = rc_now_ms();
+	struct ibv_wc wc;
+	int got;
+
+	while (n) {
+		got = ibv_poll_cq(cq, 1, &wc);
+		if (got < 0)
+			return IBV_WC_GENERAL_ERR;
+		if (got && wc.status != IBV_WC_SUCCESS)
+			return wc.status;
+		n -= got;
+		if (!got && rc_now_ms() - t0 > WAIT_MS) {
+			dump_counters(role);
+			return -ETIMEDOUT;
+		}
+	}
+	return 0;
+}
+
+static const char *status_str(int st)
+{
+	return st == -ETIMEDOUT ? "no completion within 30 s" :
+	       ibv_wc_status_str(st);
+}
+
+static int post(struct side *s, enum ibv_wr_opcode op, size_t off)
+{
+	struct ibv_sge sge = {
+		.addr = s->addr + off, .length = CHUNK, .lkey = s->mr->lkey,
+	};
+	struct ibv_send_wr wr = {
+		.sg_list = &sge, .num_sge = 1, .opcode = op,
+		.send_flags = IBV_SEND_SIGNALED,
+	}, *bad;
+
+	if (op != IBV_WR_SEND) {
+		wr.wr.rdma.remote_addr = s->remote_addr + off;
+		wr.wr.rdma.rkey = s->remote_rkey;
+	}
+	return ibv_post_send(s->qp, &wr, &bad);
+}
+
+/* Post NR operations of CHUNK bytes covering the buffer, wait for them. */
+static int stream(struct side *s, enum ibv_wr_opcode op)
+{
+	size_t i;
+
+	for (i = 0; i < NR; i++)
+		if (post(s, op, i * CHUNK))
+			return IBV_WC_GENERAL_ERR;
+	return wait_cq(s->cq, NR);
+}
+
+static int post_recvs(struct side *s)
+{
+	size_t i;
+
+	for (i = 0; i < NR; i++) {
+		struct ibv_sge sge = {
+			.addr = s->addr + i * CHUNK, .length = CHUNK,
+			.lkey = s->mr->lkey,
+		};
+		struct ibv_recv_wr wr = { .sg_list = &sge, .num_sge = 1 }, *bad;
+
+		if (ibv_post_recv(s->qp, &wr, &bad))
+			return -1;
+	}
+	return 0;
+}
+
+static void qp_destroy(struct side *s)
+{
+	if (s->qp)
+		ibv_destroy_qp(s->qp);
+	if (s->cq)
+		ibv_destroy_cq(s->cq);
+	s->qp = NULL;
+	s->cq = NULL;
+}
+
+static int qp_create(struct side *s)
+{
+	struct ibv_qp_init_attr init = {
+		.qp_type = IBV_QPT_RC,
+		.cap = { .max_send_wr = NR + 1, .max_recv_wr = NR + 1,
+			 .max_send_sge = 1, .max_recv_sge = 1 },
+	};
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_INIT, .port_num = PORT,
+		.qp_access_flags = ACCESS,
+	};
+
+	qp_destroy(s);
+	/* A CQ per QP: what an earlier error flushed goes with it. */
+	s->cq = ibv_create_cq(s->ctx, 2 * NR + 2, NULL, NULL, 0);
+	if (!s->cq)
+		return -1;
+	init.send_cq = s->cq;
+	init.recv_cq = s->cq;
+	s->qp = ibv_create_qp(s->pd, &init);
+	if (!s->qp)
+		return -1;
+	return ibv_modify_qp(s->qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+			     IBV_QP_PORT | IBV_QP_ACCESS_FLAGS);
+}
+
+static int qp_connect(struct side *s, uint32_t qpn, const uint8_t *gid,
+		      int rnr_retry, int retry_cnt, int timeout)
+{
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_RTR, .path_mtu = IBV_MTU_1024,
+		.dest_qp_num = qpn, .max_dest_rd_atomic = RD_ATOMIC,
+		.min_rnr_timer = 12,
+		.ah_attr = {
+			.is_global = 1, .port_num = PORT,
+			.grh = { .sgid_index = s->gid_index, .hop_limit = 1 },
+		},
+	};
+
+	memcpy(a.ah_attr.grh.dgid.raw, gid, 16);
+	if (ibv_modify_qp(s->qp, &a, IBV_QP_STATE | IBV_QP_AV |
+			  IBV_QP_PATH_MTU | IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
+			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.timeout = timeout;
+	a.retry_cnt = retry_cnt;
+	a.rnr_retry = rnr_retry;
+	a.max_rd_atomic = RD_ATOMIC;
+	return ibv_modify_qp(s->qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
+			     IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
+			     IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
+}
+
+static int qp_state(struct ibv_qp *qp)
+{
+	struct ibv_qp_init_attr init;
+	struct ibv_qp_attr a;
+
+	if (ibv_query_qp(qp, &a, IBV_QP_STATE, &init))
+		return -1;
+	return a.qp_state;
+}
+
+static int side_open(struct side *s, const char *addr)
+{
+	double t0;
+
+	s->ctx = open_device(dev);
+	if (!s->ctx) {
+		fprintf(stderr, "no RDMA device %s\n", dev);
+		return -1;
+	}
+	/* The core adds an address's GID from a work item: wait for it. */
+	for (t0 = rc_now_ms(); rc_now_ms() - t0 < 20e3; usleep(100 * 1000)) {
+		s->gid_index = find_gid(s->ctx, addr, &s->gid);
+		if (s->gid_index >= 0)
+			break;
+	}
+	if (s->gid_index < 0) {
+		fprintf(stderr, "%s has no GID for %s\n", dev, addr);
+		return -1;
+	}
+	s->pd = ibv_alloc_pd(s->ctx);
+	return s->pd ? 0 : -1;
+}
+
+/* ------------------------------------------------------------ the peer */
+
+static int peer(const char *addr, const char *server)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(TCP_PORT) };
+	struct side s = { 0 };
+	struct utsname u;
+	struct msg m;
+	double t0;
+	int st;
+
+	if (side_open(&s, addr))
+		return 1;
+	s.buf = mmap(NULL, SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (s.buf == MAP_FAILED)
+		return 1;
+	memset(s.buf, 0, SIZE);
+	s.addr = (uintptr_t)s.buf;
+	s.mr = ibv_reg_mr(s.pd, s.buf, SIZE, ACCESS);
+	if (!s.mr) {
+		perror("ibv_reg_mr");
+		return 1;
+	}
+	inet_pton(AF_INET, server, &sa.sin_addr);
+	/* Ours may still be booting. */
+	for (t0 = rc_now_ms();; usleep(200 * 1000)) {
+		sock = socket(AF_INET, SOCK_STREAM, 0);
+		if (!connect(sock, (struct sockaddr *)&sa, sizeof(sa)))
+			break;
+		close(sock);
+		if (rc_now_ms() - t0 > 600e3) {
+			perror("peer: connect");
+			return 1;
+		}
+	}
+	memset(&m, 0, sizeof(m));
+	uname(&u);
+	snprintf(m.text, sizeof(m.text), "%.20s %.100s", u.sysname, u.release);
+	if (put(&m))
+		return 1;
+	while (!get(&m)) {
+		struct msg r = { .op = m.op };
+		unsigned int seed = m.a;
+
+		switch (m.op) {
+		case OP_SETUP:
+			if (qp_create(&s) ||
+			    qp_connect(&s, m.qpn, m.gid, m.a, m.b, m.c)) {
+				r.status = IBV_WC_GENERAL_ERR;
+				perror("peer: QP");
+			}
+			s.remote_addr = m.addr;
+			s.remote_rkey = m.rkey;
+			r.qpn = s.qp ? s.qp->qp_num : 0;
+			r.addr = s.addr;
+			r.rkey = s.mr->rkey;
+			memcpy(r.gid, s.gid.raw, 16);
+			break;
+		case OP_FILL:
+			fill(s.buf, seed);
+			break;
+		case OP_CHECK:
+			r.a = mismatches(s.buf, seed);
+			break;
+		case OP_WRITE:
+			fill(s.buf, seed);
+			r.status = stream(&s, IBV_WR_RDMA_WRITE);
+			break;
+		case OP_READ:
+			memset(s.buf, 0, SIZE);
+			st = stream(&s, IBV_WR_RDMA_READ);
+			r.status = st;
+			r.a = st ? 0 : mismatches(s.buf, seed);
+			break;
+		case OP_SEND:
+			fill(s.buf, seed);
+			r.status = stream(&s, IBV_WR_SEND);
+			break;
+		case OP_QP_STATE:
+			r.a = qp_state(s.qp);
+			break;
+		case OP_BYE:
+			return 0;
+		}
+		if (put(&r))
+			break;
+	}
+	perror("peer: control connection");
+	return 1;
+}
+
+/* ------------------------------------------------------------ our side */
+
+enum kind { TEST_EXPORTER, UDMABUF, SYSTEM_HEAP, NR_KINDS };
+static const char *const kind_name[] = {
+	[TEST_EXPORTER] = "test exporter",
+	[UDMABUF] = "udmabuf",
+	[SYSTEM_HEAP] = "system heap",
+};
+
+static int exp_fd = -1;		/* /dev/dmabuf_test_exporter */
+static int failed, cases;
+static unsigned long long bytes_checked;
+static struct msg peer_qp;	/* the peer's reply to the last SETUP */
+
+struct mover {
+	int fd;
+	int hold_ms;		/* one pipelined move held this long, or 0 */
+	atomic_bool stop;
+	unsigned long moves;
+	int error;
+	pthread_t thread;
+};
+
+/* Move until told to stop: pipelined (20 ms fence), then synchronous. */
+static void *mover(void *arg)
+{
+	struct timespec pause = { .tv_nsec = MOVE_PAUSE_MS * 1000 * 1000 };
+	struct mover *mv = arg;
+
+	while (!atomic_load(&mv->stop)) {
+		struct dmabuf_test_move move = { .fd = mv->fd };
+
+		if (mv->moves & 1) {
+			move.chunk_order = mv->moves & 2 ? 0 : 2;
+		} else {
+			move.flags = DMABUF_TEST_MOVE_PIPELINED;
+			move.delay_ms = 20;
+		}
+		if (ioctl(exp_fd, DMABUF_TEST_IOCTL_MOVE, &move)) {
+			mv->error = errno;
+			break;
+		}
+		mv->moves++;
+		nanosleep(&pause, NULL);
+	}
+	return NULL;
+}
+
+static long counter(const char *name)
+{
+	char path[160];
+	long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/class/infiniband/%s/ports/%d/hw_counters/%s", dev, PORT,
+		 name);
+	usleep(11 * 1000);	/* the core caches counters for 10 ms */
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &val) != 1)
+		val = -1;
+	fclose(f);
+	return val;
+}
+
+static const char *const deferral_counters[] = {
+	"dmabuf_rnr_nak_sent", "dmabuf_read_reply_held",
+	"dmabuf_send_deferred", "dmabuf_response_deferred",
+};
+
+static long deferrals(void)
+{
+	long sum = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(deferral_counters) / sizeof(*deferral_counters); i++)
+		sum += counter(deferral_counters[i]);
+	return sum;
+}
+
+static void result(bool ok, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static struct side *cur;	/* ours: the side whose pair a failure resets */
+static int connect_peer(struct side *s, int rnr_retry, int retry_cnt,
+			int timeout);
+
+static void result(bool ok, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	cases++;
+	failed += !ok;
+	if (!ok)
+		dump_counters(role);
+	printf("twin: %s %s -- ", ok ? "ok" : "FAIL", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	/*
+	 * What a failed transfer left queued on either QP (its late
+	 * completions among them) must not pass for the next case's: a
+	 * fresh pair for it.
+	 */
+	if (!ok && cur && cur->mr && connect_peer(cur, 7, 7, 14))
+		printf("twin: no fresh QP pair after the failure\n");
+}
+
+/* Send @op to the peer, return its reply (status -1 if the link broke). */
+static struct msg ask(uint32_t op, uint64_t a, uint64_t b, uint64_t c)
+{
+	struct msg m = { .op = op, .a = a, .b = b, .c = c };
+
+	if (put(&m) || get(&m)) {
+		perror("twin: control connection");
+		m.status = -1;
+	}
+	return m;
+}
+
+/* A fresh QP pair, the peer's with the given settings. */
+static int connect_peer(struct side *s, int rnr_retry, int retry_cnt,
+			int timeout)
+{
+	struct msg m = { .op = OP_SETUP, .a = rnr_retry, .b = retry_cnt,
+			 .c = timeout };
+
+	if (qp_create(s))
+		return -1;
+	m.qpn = s->qp->qp_num;
+	m.addr = s->addr;
+	m.rkey = s->mr->rkey;
+	memcpy(m.gid, s->gid.raw, 16);
+	if (put(&m) || get(&m) || m.status)
+		return -1;
+	peer_qp = m;
+	s->remote_addr = m.addr;
+	s->remote_rkey = m.rkey;
+	/* Ours as rc_pair.h sets the harness's: retries "for ever". */
+	return qp_connect(s, m.qpn, m.gid, 7, 7, 14);
+}
+
+/* "N of 1048576 bytes wrong", or why the transfer did not complete. */
+static bool judge(char *out, size_t len, int st, size_t bad, const char *where)
+{
+	if (st)
+		snprintf(out, len, "%s completion: %s", where, status_str(st));
+	else
+		snprintf(out, len, "%zu of 1048576 bytes wrong", bad);
+	if (!st)
+		bytes_checked += SIZE;
+	return !st && !bad;
+}
+
+/*
+ * The five transfers between our dma-buf MR and the peer's plain MR, each
+ * of 1 MiB in 64 KiB messages, every byte checked (ours through the
+ * dma-buf's mmap, the peer's by the peer). @tag names the round.
+ */
+static void five(struct side *s, const char *tag, unsigned int seed)
+{
+	char name[96], why[96];
+	struct msg r;
+	bool ok;
+	int st;
+
+	/* The peer writes into our dma-buf MR. */
+	snprintf(name, sizeof(name), "%s: peer RDMA WRITE into ours", tag);
+	memset(s->buf, 0, SIZE);
+	r = ask(OP_WRITE, seed, 0, 0);
+	ok = judge(why, sizeof(why), r.status, r.status ? 0 : mismatches(s->buf, seed), "peer's");
+	result(ok, name, "%s", why);
+
+	/* The peer reads out of it. */
+	snprintf(name, sizeof(name), "%s: peer RDMA READ from ours", tag);
+	fill(s->buf, seed + 1);
+	r = ask(OP_READ, seed + 1, 0, 0);
+	ok = judge(why, sizeof(why), r.status, r.a, "peer's");
+	result(ok, name, "%s", why);
+
+	/* The peer sends into receives posted on it. */
+	snprintf(name, sizeof(name), "%s: peer SEND into ours", tag);
+	memset(s->buf, 0, SIZE);
+	if (post_recvs(s)) {
+		result(false, name, "ibv_post_recv: %s", strerror(errno));
+	} else {
+		r = ask(OP_SEND, seed + 2, 0, 0);
+		st = r.status ? r.status : wait_cq(s->cq, NR);
+		ok = judge(why, sizeof(why), st, st ? 0 : mismatches(s->buf, seed + 2),
+			   r.status ? "peer's" : "our receive");
+		result(ok, name, "%s", why);
+	}
+
+	/* We write out of it into the peer. */
+	snprintf(name, sizeof(name), "%s: ours RDMA WRITE into the peer", tag);
+	fill(s->buf, seed + 3);
+	r = ask(OP_FILL, 0, 0, 0);
+	st = r.status ? r.status : stream(s, IBV_WR_RDMA_WRITE);
+	r = st ? r : ask(OP_CHECK, seed + 3, 0, 0);
+	ok = judge(why, sizeof(why), st, st ? 0 : r.a, "our");
+	result(ok, name, "%s", why);
+
+	/* We read from the peer into it. */
+	snprintf(name, sizeof(name), "%s: ours RDMA READ from the peer", tag);
+	memset(s->buf, 0, SIZE);
+	r = ask(OP_FILL, seed + 4, 0, 0);
+	st = r.status ? r.status : stream(s, IBV_WR_RDMA_READ);
+	ok = judge(why, sizeof(why), st, st ? 0 : mismatches(s->buf, seed + 4), "our");
+	result(ok, name, "%s", why);
+}
+
+/* Both QPs still in RTS. */
+static void both_rts(struct side *s, const char *tag)
+{
+	char name[96];
+	struct msg r = ask(OP_QP_STATE, 0, 0, 0);
+	int ours = qp_state(s->qp);
+
+	snprintf(name, sizeof(name), "%s: both QPs in RTS", tag);
+	result(ours == IBV_QPS_RTS && r.a == IBV_QPS_RTS, name,
+	       "ours %d, the peer's %d (RTS is %d)", ours, (int)r.a, IBV_QPS_RTS);
+}
+
+/* A 1 MiB dma-buf of @kind, mmapped; its fd, or -1 with errno. */
+static int dmabuf_create(enum kind kind, unsigned char **map)
+{
+	int fd = -1, dev_fd, memfd;
+
+	switch (kind) {
+	case TEST_EXPORTER: {
+		struct dmabuf_test_create c = { .size = SIZE, .chunk_order = 2 };
+
+		if (!ioctl(exp_fd, DMABUF_TEST_IOCTL_CREATE, &c))
+			fd = c.fd;
+		break;
+	}
+	case UDMABUF: {
+		struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC,
+					    .size = SIZE };
+
+		dev_fd = open("/dev/udmabuf", O_RDWR);
+		memfd = memfd_create("dmabuf_peer", MFD_ALLOW_SEALING);
+		if (dev_fd >= 0 && memfd >= 0 && !ftruncate(memfd, SIZE) &&
+		    !fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK)) {
+			c.memfd = memfd;
+			fd = ioctl(dev_fd, UDMABUF_CREATE, &c);
+		}
+		if (memfd >= 0)
+			close(memfd);
+		if (dev_fd >= 0)
+			close(dev_fd);
+		break;
+	}
+	case SYSTEM_HEAP: {
+		struct dma_heap_allocation_data c = {
+			.len = SIZE, .fd_flags = O_RDWR | O_CLOEXEC,
+		};
+
+		dev_fd = open("/dev/dma_heap/system", O_RDWR);
+		if (dev_fd >= 0 && !ioctl(dev_fd, DMA_HEAP_IOCTL_ALLOC, &c))
+			fd = c.fd;
+		if (dev_fd >= 0)
+			close(dev_fd);
+		break;
+	}
+	default:
+		break;
+	}
+	if (fd < 0)
+		return -1;
+	*map = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (*map == MAP_FAILED) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void move_start(struct mover *mv, int fd)
+{
+	memset(mv, 0, sizeof(*mv));
+	mv->fd = fd;
+	if (pthread_create(&mv->thread, NULL, mover, mv))
+		mv->error = errno;
+}
+
+static void move_stop(struct mover *mv)
+{
+	atomic_store(&mv->stop, true);
+	pthread_join(mv->thread, NULL);
+}
+
+/*
+ * A move held for HOLD_MS (a pipelined move: the exporter's fence signals
+ * then, and our MR stays unmapped until it does) under one transfer of
+ * the peer, whose QP has the given settings. @op is OP_WRITE or OP_READ;
+ * @want is the peer's expected completion status. Then a fresh pair with
+ * perftest's settings must move data through the MR at once.
+ */
+static void outlast(struct side *s, int fd, uint32_t op, int rnr_retry,
+		    int retry_cnt, int want, const char *name)
+{
+	struct dmabuf_test_move move = {
+		.fd = fd, .flags = DMABUF_TEST_MOVE_PIPELINED,
+		.delay_ms = HOLD_MS,
+	};
+	char why[160], after[96];
+	double t0 = rc_now_ms();
+	struct msg r;
+	bool ok;
+
+	if (connect_peer(s, rnr_retry, retry_cnt, 14)) {
+		result(false, name, "QP setup failed");
+		return;
+	}
+	fill(s->buf, 77);
+	if (ioctl(exp_fd, DMABUF_TEST_IOCTL_MOVE, &move)) {
+		result(false, name, "DMABUF_TEST_IOCTL_MOVE: %s", strerror(errno));
+		return;
+	}
+	r = ask(op, 77, 0, 0);
+	ok = (int)r.status == want;
+	snprintf(why, sizeof(why),
+		 "the peer (rnr_retry %d, retry_cnt %d, timeout 14) saw \"%s\" after %.0f ms of a %d ms move",
+		 rnr_retry, retry_cnt, r.status ? status_str(r.status) : "success",
+		 rc_now_ms() - t0, HOLD_MS);
+	/* Let the move end, then a fresh connection must work at once. */
+	while (rc_now_ms() - t0 < HOLD_MS + 200)
+		usleep(50 * 1000);
+	if (connect_peer(s, 7, 7, 14)) {
+		ok = false;
+		snprintf(after, sizeof(after), "; then no new QP pair");
+	} else {
+		memset(s->buf, 0, SIZE);
+		r = ask(OP_WRITE, 78, 0, 0);
+		if (r.status || mismatches(s->buf, 78)) {
+			ok = false;
+			snprintf(after, sizeof(after), "; then a fresh WRITE failed (%s)",
+				 r.status ? status_str(r.status) : "wrong bytes");
+		} else {
+			bytes_checked += SIZE;
+			snprintf(after, sizeof(after), "; then a fresh pair's 1 MiB WRITE right");
+		}
+	}
+	result(ok, name, "%s%s", why, after);
+}
+
+static int ours(const char *addr)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(TCP_PORT),
+				  .sin_addr.s_addr = htonl(INADDR_ANY) };
+	long moves0, rnr0, def0, remaps0;
+	struct side s = { 0 };
+	unsigned int seed = 1;
+	int lsock, one = 1, k, round;
+	struct pollfd pfd = { .events = POLLIN };
+	struct timeval tmo = { .tv_sec = PEER_WAIT_S };
+	struct msg hello;
+	char tag[64];
+
+	if (side_open(&s, addr))
+		return 1;
+	exp_fd = open("/dev/dmabuf_test_exporter", O_RDWR);
+	lsock = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(lsock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lsock, (struct sockaddr *)&sa, sizeof(sa)) || listen(lsock, 1)) {
+		perror("twin: listen");
+		return 1;
+	}
+	printf("twin: waiting for the peer on %s:%d\n", addr, TCP_PORT);
+	pfd.fd = lsock;
+	if (poll(&pfd, 1, PEER_WAIT_S * 1000) != 1) {
+		result(false, "the peer connects", "none within %d s", PEER_WAIT_S);
+		return 1;
+	}
+	sock = accept(lsock, NULL, NULL);
+	/* A peer that stops answering ends the run, not the guest's time. */
+	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
+	setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (sock < 0 || get(&hello)) {
+		perror("twin: accept");
+		return 1;
+	}
+	printf("twin: peer kernel: %s; its QPs as perftest's: timeout 14, retry_cnt 7, rnr_retry 7, min_rnr_timer 12, MTU 1024, 16 READs in flight\n",
+	       hello.text);
+
+	for (k = 0; k < NR_KINDS; k++) {
+		struct mover mv;
+		int fd;
+
+		fd = dmabuf_create(k, &s.buf);
+		s.mr = fd < 0 ? NULL :
+		       ibv_reg_dmabuf_mr(s.pd, 0, SIZE, IOVA, fd, ACCESS);
+		if (!s.mr) {
+			result(false, kind_name[k], "no dma-buf MR: %s", strerror(errno));
+			continue;
+		}
+		s.addr = IOVA;
+		cur = &s;
+		if (connect_peer(&s, 7, 7, 14)) {
+			result(false, kind_name[k], "QP setup failed");
+			continue;
+		}
+		five(&s, kind_name[k], seed);
+		seed += 5;
+		both_rts(&s, kind_name[k]);
+
+		if (k == TEST_EXPORTER) {
+			moves0 = counter("dmabuf_moves");
+			remaps0 = counter("dmabuf_remaps");
+			def0 = deferrals();
+			rnr0 = counter("dmabuf_rnr_nak_sent");
+			move_start(&mv, fd);
+			for (round = 1; round <= 3; round++) {
+				snprintf(tag, sizeof(tag), "test exporter moving, round %d", round);
+				five(&s, tag, seed);
+				seed += 5;
+			}
+			move_stop(&mv);
+			both_rts(&s, "test exporter moving");
+			result(!mv.error && mv.moves && deferrals() > def0,
+			       "test exporter moving: the deferral ran",
+			       "%lu moves (mover: %s), rxe: dmabuf_moves +%ld, dmabuf_remaps +%ld, deferrals +%ld (of which RNR NAKs sent +%ld)",
+			       mv.moves, mv.error ? strerror(mv.error) : "ok",
+			       counter("dmabuf_moves") - moves0,
+			       counter("dmabuf_remaps") - remaps0,
+			       deferrals() - def0, counter("dmabuf_rnr_nak_sent") - rnr0);
+
+			outlast(&s, fd, OP_WRITE, 0, 7, IBV_WC_RNR_RETRY_EXC_ERR,
+				"outlast: a move outlasts a peer's WRITE with rnr_retry 0");
+			outlast(&s, fd, OP_WRITE, 7, 7, IBV_WC_SUCCESS,
+				"outlast: the same WRITE with rnr_retry 7 waits the move out");
+			outlast(&s, fd, OP_READ, 7, 7, IBV_WC_RETRY_EXC_ERR,
+				"outlast: a move outlasts a peer's READ with retry_cnt 7, timeout 14");
+		}
+		cur = NULL;
+		qp_destroy(&s);
+		ibv_dereg_mr(s.mr);
+		munmap(s.buf, SIZE);
+		close(fd);
+	}
+	ask(OP_BYE, 0, 0, 0);
+	printf("twin: summary cases=%d failed=%d bytes_checked=%llu\n", cases,
+	       failed, bytes_checked);
+	return failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 4 && !strcmp(argv[1], "ours")) {
+		dev = argv[2];
+		role = "twin";
+		return ours(argv[3]);
+	}
+	if (argc == 5 && !strcmp(argv[1], "peer")) {
+		dev = argv[2];
+		role = "peer";
+		return peer(argv[3], argv[4]);
+	}
+	fprintf(stderr, "usage: %s ours DEV ADDR | peer DEV ADDR SERVER\n", argv[0]);
+	return 2;
+}
