@@ -25,8 +25,13 @@ help:
 	@echo "make expected   print what the last run saw, in config/expected's format"
 	@echo "make test-gate  the gate's own unit tests (tests/host/test_gate.py)"
 
+# The demo in one guest, then across two machines: Debian 12's stock
+# kernel RDMA WRITEs into our dma-buf MR while it moves.
 run: apply config build guest
 	$(H)/boot.sh run
+	$(H)/peer.sh
+	TWIN_DEMO=1 TWIN_TIMEOUT=600 $(H)/twin.sh
+	python3 $(H)/results.py --twin-demo out
 
 check:
 	$(H)/check.sh
@@ -94,7 +99,7 @@ guest: rdma-core
 # rdma-core's own tests on rxe0, PYVERBS_RUNS times (default 10), then the
 # tests that were allowed to error, on the stock base kernel.
 # Two machines: our kernel and a peer running Debian 12's stock kernel and
-# rdma-core on a virtual link (also in make check).
+# rdma-core on a virtual link (make check with TWIN=1).
 twin: apply config build guest
 	$(H)/peer.sh
 	$(H)/twin.sh

@@ -201,7 +201,7 @@ def remap(t, figures):
     t.section('Remap after a move: from the end of the move (the exporter\'s copy, '
               'its own figure) to the completion of the first 4 KiB RDMA WRITE (us)',
               ['device', 'size', 'move', 'remap', 'spread', 'reg + first WRITE (test exporter)',
-               'reg + first WRITE (ibv_reg_mr)', 'ratio', 'RNR NAKs'])
+               'reg + first WRITE (ibv_reg_mr)', 'ratio', 'held', 'RNR NAKs'])
     ratios = []
     for key in sorted(k for k in figures if k[0] == 'remap'):
         runs = figures[key]
@@ -215,7 +215,8 @@ def remap(t, figures):
                     figures.get(('move', key[1], 'test_exporter', key[3], ''), [])])
         t.row(key[1], size_name(key[3]), fmt(move), fmt(v), spread(runs, 'us'), fmt(base),
               fmt(plain),
-              fmt(ratio), '/'.join(r.get('rnr_naks', '?') for r in runs))
+              fmt(ratio), '/'.join(r.get('held', '?') for r in runs),
+              '/'.join(r.get('rnr_naks', '?') for r in runs))
         if ratio is not None:
             ratios.append(ratio)
     t.target('after a move, traffic again within 2x a first registration + WRITE',
@@ -224,7 +225,7 @@ def remap(t, figures):
 
 def write_bw(t, figures):
     t.section('RDMA WRITE throughput (MB/s) while the exporter moves the buffer',
-              ['device', 'memory', 'moves/s', 'MB/s', 'spread', 'moves', 'RNR NAKs',
+              ['device', 'memory', 'moves/s', 'MB/s', 'spread', 'moves', 'held', 'RNR NAKs',
                'baseline', 'ratio'])
     plot, r10, r100 = [], [], []
     keys = sorted((k for k in figures if k[0] == 'write_bw'),
@@ -240,6 +241,7 @@ def write_bw(t, figures):
         ratio = v / base if base and base_key != key else None
         t.row(key[1], key[2], key[4], fmt(v), spread(runs, 'MBps'),
               '/'.join(r.get('moves', '?') for r in runs),
+              '/'.join(r.get('held', '?') for r in runs),
               '/'.join(r.get('rnr_naks', '?') for r in runs),
               '%s (%s)' % (fmt(base), base_name) if ratio else '', fmt(ratio) if ratio else '')
         if key[2] == 'test_exporter':

@@ -37,12 +37,13 @@ headers() { # commit
 	fi
 }
 
-build_dirs() { # dirs...: kbuild for kernel dirs, the selftest's make for the rest
-	local d kdirs=()
+build_dirs() { # commit dirs...: kbuild for kernel dirs, the selftest's make for the rest
+	local at=$1 d kdirs=()
+	shift
 	for d in "$@"; do
 		case $d in
 		$st/*)
-			headers "$c" || return 1
+			headers "$at" || return 1
 			mkdir -p "$KBUILD/build-each/$d"
 			KSFT_KHDR_INSTALL_DONE=1 CFLAGS="-I$KBUILD/usr/include" \
 				make -s -C "$d" OUTPUT="$KBUILD/build-each/$d" || return 1 ;;
@@ -92,7 +93,7 @@ for c in $(git rev-list --reverse base..HEAD); do
 		reconfig=false
 	step "patch $i: $subject: building $(echo $dirs)$($reconfig && echo ', configured again')"
 	touch "$stamp"
-	if ! { { ! $reconfig || "$TOP/harness/config.sh" --partial; } && build_dirs $dirs; } \
+	if ! { { ! $reconfig || "$TOP/harness/config.sh" --partial; } && build_dirs "$c" $dirs; } \
 		>>"$log" 2>&1 </dev/null; then
 		grep -E 'error|Error|Stop' "$log" | tail -n 20 >&2 || true
 		row fail "$i" "$subject: does not build (see out/build-each.log)"

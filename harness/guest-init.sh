@@ -79,8 +79,10 @@ if [ "$mode" = twin ]; then
 	until grep -q ACTIVE $p/state 2>/dev/null || [ $i -gt 200 ]; do sleep 0.1; i=$((i + 1)); done
 	state=$(cat $p/state 2>/dev/null || echo "no device")
 	say "rxe1: ${state#*: }"
+	# harness.twin=demo (make run): the moving WRITE case alone.
+	demo=$(sed -n 's/.*harness.twin=\(demo\).*/\1/p' /proc/cmdline)
 	say "twin: start"
-	/kselftest/harness/dmabuf_peer ours rxe1 10.0.9.1
+	/kselftest/harness/dmabuf_peer ours rxe1 10.0.9.1 $demo
 	say "twin: exit=$?"
 elif [ "$mode" = peer ]; then
 	# harness/twin.sh with TWIN_PEER=ours: our kernel as the peer too.

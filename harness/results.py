@@ -9,6 +9,7 @@ a green run must have seen.
     results.py --pyverbs OUT         `make pyverbs`: rdma-core's tests, no kernel report
     results.py --soak OUT            `make soak`: the soak passed, no kernel report
     results.py --twin OUT            `make twin`: the two-machine tests (OUT/twin/)
+    results.py --twin-demo OUT       `make run`'s two machines: the same, its one case
     results.py --arm64 OUT TREE      `make arm64`: the arm64 guest, as make check's
                                      guest, without host rows and rdma-core's tests
     results.py --guest NAME OUT [TREE]
@@ -537,7 +538,7 @@ def twin(expected, out):
         tally.add('twin', 'pass' if status == 'ok' else 'fail', name, detail[:200])
     summary = TWIN_SUMMARY_RE.search(ours)
     want = expected.twin
-    ok = bool(summary) and int(summary.group(1)) == len(cases) and \
+    ok = bool(summary) and bool(cases) and int(summary.group(1)) == len(cases) and \
         (want is None or len(cases) == want)
     tally.add('twin', 'pass' if ok else 'fail', 'every case ran',
               '%d cases (config/expected: %s), %s bytes checked' % (
@@ -686,8 +687,11 @@ def main(argv):
         ex.steps = []
         return report(judge(ex, None, read(os.path.join(argv[1], 'console.log')), None, None,
                             only_pyverbs=True))
-    if argv[0] == '--twin':
-        return report(twin(Expected.load(), argv[1]))
+    if argv[0] in ('--twin', '--twin-demo'):
+        ex = Expected.load()
+        if argv[0] == '--twin-demo':
+            ex.twin = None      # make run's part: the demo's case alone
+        return report(twin(ex, argv[1]))
     if argv[0] == '--soak':
         return report(soak(read(os.path.join(argv[1], 'console.log')) or ''))
     if argv[0] == '--arm64':

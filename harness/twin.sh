@@ -7,7 +7,10 @@
 # (TWIN_PEER=ours: our kernel and initramfs as the peer too). Both
 # have a time limit; their consoles go to out/twin/ours/console.log and
 # out/twin/peer/console.log, which results.py --twin judges (the cases,
-# the peer's kernel, the health gate of both).
+# the peer's kernel, the health gate of both). TWIN_DEMO=1 (make run) runs
+# only the peer's RDMA WRITEs into our dma-buf MR while it moves.
+# TWIN_PCAP=1 also keeps the link's packets, as our guest sees them, in
+# out/twin/link.pcap.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -32,8 +35,10 @@ initrd=$OUT/initramfs.cpio.gz
 # pci=noacpi: the NIC's interrupt routed without ACPI's _PRT method, whose
 # AML took our KASAN kernel 26 s under TCG beside the booting peer (an RCU
 # stall at boot; with it, our init starts in half the time, no stall).
-INITRD=$initrd OUT=$tw/ours NIC=$(nic listen 52:54:00:00:09:01) \
-	BOOT_APPEND="pci=noacpi ${BOOT_APPEND:-}" GUEST_TIMEOUT=${TWIN_TIMEOUT:-900} \
+dump=
+[ -z "${TWIN_PCAP:-}" ] || dump=" -object filter-dump,id=d0,netdev=n0,file=$tw/link.pcap"
+INITRD=$initrd OUT=$tw/ours NIC="$(nic listen 52:54:00:00:09:01)$dump" \
+	BOOT_APPEND="pci=noacpi ${TWIN_DEMO:+harness.twin=demo }${BOOT_APPEND:-}" GUEST_TIMEOUT=${TWIN_TIMEOUT:-900} \
 	"$TOP/harness/boot.sh" twin >"$tw/ours/boot.log" 2>&1 &
 ours=$!
 i=0

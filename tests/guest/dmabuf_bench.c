@@ -628,8 +628,9 @@ static int reg_first_write(const struct dev *d, struct pair *p,
  * ioctl to the completion of the first WRITE after it (the ioctl itself,
  * the exporter copying the buffer, is the "move" figure). The move's ioctl
  * copies the buffer and unmaps the MR (move_notify); rxe remaps it in a work
- * item, and a WRITE that arrives before that is answered RNR NAK and resent
- * after the RNR timer (rnr_naks= counts them). Against it: a WRITE into
+ * item, and a WRITE that arrives before that is held by the responder until
+ * the remap is done (held= counts them; rnr_naks= the RNR NAKs, which only
+ * a failed remap brings). Against it: a WRITE into
  * the mapped MR, and a registration of the same size with its first WRITE.
  * -1 if the QPs cannot go on.
  */
@@ -642,7 +643,7 @@ static int bench_remap(const struct dev *d, struct pair *p,
 	double *reg_te = calloc(o->reps, sizeof(double));
 	double *reg_plain = calloc(o->reps, sizeof(double));
 	const char *te = kind_names[TEST_EXPORTER], *why;
-	long rnr0, remaps0, rnr, remaps;
+	long rnr0, held0, remaps0, rnr, held, remaps;
 	struct stats s, sm, sr, st, sp;
 	double t0, t1;
 	struct ibv_mr *mr;
@@ -680,6 +681,7 @@ static int bench_remap(const struct dev *d, struct pair *p,
 		}
 		ret = write_once(p, IOVA, mr->rkey, FIRST_WRITE);
 		rnr0 = rc_hw_counter("rxe0", "dmabuf_rnr_nak_sent");
+		held0 = rc_hw_counter("rxe0", "dmabuf_request_held");
 		remaps0 = rc_hw_counter("rxe0", "dmabuf_remaps");
 		for (r = 0; r < o->reps && !ret; r++) {
 			t0 = now_us();
@@ -700,6 +702,7 @@ static int bench_remap(const struct dev *d, struct pair *p,
 		if (ret)
 			put_error("remap", d->name, te, size, "RDMA WRITE");
 		rnr = rc_hw_counter("rxe0", "dmabuf_rnr_nak_sent") - rnr0;
+		held = rc_hw_counter("rxe0", "dmabuf_request_held") - held0;
 		remaps = rc_hw_counter("rxe0", "dmabuf_remaps") - remaps0;
 		ibv_dereg_mr(mr);
 		buf_destroy(&b);
@@ -714,8 +717,8 @@ static int bench_remap(const struct dev *d, struct pair *p,
 			  " msg=%d", FIRST_WRITE);
 		put_times("move", d->name, TEST_EXPORTER, size, &sm, "");
 		put_times("remap", d->name, TEST_EXPORTER, size, &sr,
-			  " msg=%d rnr_naks=%ld remaps=%ld vs_reg_first_write=%.2f",
-			  FIRST_WRITE, rnr, remaps, sr.med / st.med);
+			  " msg=%d held=%ld rnr_naks=%ld remaps=%ld vs_reg_first_write=%.2f",
+			  FIRST_WRITE, held, rnr, remaps, sr.med / st.med);
 		put_times("reg_first_write", d->name, TEST_EXPORTER, size, &st,
 			  " msg=%d", FIRST_WRITE);
 		if (reg_first_write(d, p, PLAIN, size, o->reps, reg_plain))
@@ -827,7 +830,7 @@ static double write_bw(struct pair *p, const struct buf *b, uint32_t rkey,
 static int bench_bw(const struct dev *d, struct pair *p, const struct opts *o)
 {
 	size_t size = o->msg > BW_SIZE ? o->msg : BW_SIZE;
-	long rnr0, remaps0;
+	long rnr0, held0, remaps0;
 	unsigned long msgs;
 	double plain = 0, bps;
 	struct ibv_mr *mr;
@@ -860,6 +863,7 @@ static int bench_bw(const struct dev *d, struct pair *p, const struct opts *o)
 				break;
 			}
 			rnr0 = rc_hw_counter("rxe0", "dmabuf_rnr_nak_sent");
+			held0 = rc_hw_counter("rxe0", "dmabuf_request_held");
 			remaps0 = rc_hw_counter("rxe0", "dmabuf_remaps");
 			if (m.rate && pthread_create(&thread, NULL, mover, &m)) {
 				put_error("write_bw", d->name, kind_names[k],
@@ -888,8 +892,9 @@ static int bench_bw(const struct dev *d, struct pair *p, const struct opts *o)
 				plain = bps;
 			printf("bench: write_bw dev=%s kind=%s size=%zu msg=%zu moves_per_s=%u",
 			       d->name, kind_names[k], size, o->msg, m.rate);
-			printf(" MBps=%.2f msgs=%lu seconds=%.0f moves=%lu rnr_naks=%ld remaps=%ld",
+			printf(" MBps=%.2f msgs=%lu seconds=%.0f moves=%lu held=%ld rnr_naks=%ld remaps=%ld",
 			       bps / 1e6, msgs, o->seconds, m.moves,
+			       rc_hw_counter("rxe0", "dmabuf_request_held") - held0,
 			       rc_hw_counter("rxe0", "dmabuf_rnr_nak_sent") - rnr0,
 			       rc_hw_counter("rxe0", "dmabuf_remaps") - remaps0);
 			if (k != PLAIN && plain > 0)

@@ -135,7 +135,7 @@ int main(void)
 	struct ibv_qp *qp[2];
 	struct ibv_pd *pd;
 	struct ibv_cq *cq;
-	long rnr0, rnr1;
+	long held0, held1, rnr0, rnr1;
 	double t0, t1;
 	size_t bad_bytes;
 	int i, dev_fd;
@@ -205,7 +205,8 @@ int main(void)
 	memset(map, 0, SIZE);
 
 	/* The stream, with the moves going on. */
-	rnr0 = rc_hw_counter(DEV, "send_rnr_err");
+	held0 = rc_hw_counter(DEV, "dmabuf_request_held");
+	rnr0 = rc_hw_counter(DEV, "dmabuf_rnr_nak_sent");
 	query(dev_fd, create.fd, &q0);
 	m.dev_fd = dev_fd;
 	m.fd = create.fd;
@@ -218,14 +219,15 @@ int main(void)
 	if (rc_wait_cq(cq, NR_WRITES, TIMEOUT_MS, "demo"))
 		return fail("the stream did not complete");
 	t1 = rc_now_ms();
-	rnr1 = rc_hw_counter(DEV, "send_rnr_err");
+	held1 = rc_hw_counter(DEV, "dmabuf_request_held");
+	rnr1 = rc_hw_counter(DEV, "dmabuf_rnr_nak_sent");
 	query(dev_fd, create.fd, &q1);
 	printf("demo: %lu RDMA WRITEs of %lu KiB into the dma-buf MR completed in %.0f ms (emulated guest)\n",
 	       NR_WRITES, CHUNK >> 10, t1 - t0);
-	printf("demo: meanwhile: %llu moves, %llu move_notify calls to the MR, %ld packets deferred by RNR NAK\n",
+	printf("demo: meanwhile: %llu moves, %llu move_notify calls to the MR, %ld packets held while the MR was remapped, %ld RNR NAKs\n",
 	       (unsigned long long)(q1.moves - q0.moves),
 	       (unsigned long long)(q1.move_notifies - q0.move_notifies),
-	       rnr1 - rnr0);
+	       held1 - held0, rnr1 - rnr0);
 	bad_bytes = count_mismatches(src, map, SIZE);
 	printf("demo: bytes checked through the dma-buf's mmap: %zu of %lu right\n",
 	       SIZE - bad_bytes, SIZE);

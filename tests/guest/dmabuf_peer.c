@@ -6,6 +6,9 @@
  *
  *   dmabuf_peer ours DEV ADDR      our kernel: listens on TCP port 18600,
  *                                  drives every case, prints the results
+ *   dmabuf_peer ours DEV ADDR demo make run's part: only the peer's RDMA
+ *                                  WRITEs into our test exporter's buffer
+ *                                  while it moves, the bytes checked
  *   dmabuf_peer peer DEV ADDR SERVER
  *                                  the peer: connects to SERVER, does what
  *                                  it is told with plain memory (ibv_reg_mr)
@@ -25,11 +28,13 @@
  * MTU 1024; 16 READs in flight, as perftest allows as many as the device
  * does), except where a case says otherwise: the "outlast" cases hold
  * a move (a pipelined move whose fence signals after HOLD_MS) and show
- * what the peer sees when the move outlasts its retries: with rnr_retry 0
- * a WRITE completes with "RNR retry counter exceeded" on the peer; with
- * rnr_retry 7 (perftest's default) the same WRITE waits the move out, and
- * so does a READ with perftest's retry_cnt and timeout (our responder
- * holds its reply; each retry finds it held again). Our
+ * what the peer sees when the move outlasts its retries. Our responder
+ * holds a WRITE, a SEND or a READ while the MR is remapped, so the peer's
+ * transport timer (timeout, retry_cnt) is what runs out, not rnr_retry:
+ * with retry_cnt 1 a WRITE completes with "Transport retry counter
+ * exceeded" on the peer; with perftest's retry_cnt 7 (for ever on rxe,
+ * not on hardware) the same WRITE waits the move out, and so does a READ.
+ * Our
  * side must be unharmed after each: the MR takes a fresh connection's
  * traffic right away.
  *
@@ -117,6 +122,7 @@ struct side {
 static int sock;
 static const char *dev;
 static const char *role;	/* "twin" or "peer": its lines start so */
+static bool demo;		/* make run: the moving WRITE case alone */
 
 static int xfer(void *p, size_t len, bool out)
 {
@@ -200,9 +206,9 @@ static void dump_counters(const char *who)
 		"out_of_seq_request", "rcvd_rnr_err", "send_rnr_err",
 		"rcvd_seq_err", "ack_deferred", "retry_exceeded_err",
 		"retry_rnr_exceeded_err", "completer_retry_err", "send_err",
-		"dmabuf_rnr_nak_sent", "dmabuf_read_reply_held",
-		"dmabuf_send_deferred", "dmabuf_response_deferred",
-		"dmabuf_remaps", "dmabuf_moves",
+		"dmabuf_request_held", "dmabuf_rnr_nak_sent",
+		"dmabuf_read_reply_held", "dmabuf_send_deferred",
+		"dmabuf_response_deferred", "dmabuf_remaps", "dmabuf_moves",
 	};
 	char path[160];
 	size_t i;
@@ -224,26 +230,14 @@ static void dump_counters(const char *who)
 	printf("\n");
 }
 
-/* Wait for @n completions on @cq; 0, or the status of the first bad one. */
+/* rc_poll_cq() for WAIT_MS, the counters dumped when nothing came. */
 static int wait_cq(struct ibv_cq *cq, int n)
 {
-	double t0 = rc_now_ms();
-	struct ibv_wc wc;
-	int got;
+	int st = rc_poll_cq(cq, n, WAIT_MS);
 
-	while (n) {
-		got = ibv_poll_cq(cq, 1, &wc);
-		if (got < 0)
-			return IBV_WC_GENERAL_ERR;
-		if (got && wc.status != IBV_WC_SUCCESS)
-			return wc.status;
-		n -= got;
-		if (!got && rc_now_ms() - t0 > WAIT_MS) {
-			dump_counters(role);
-			return -ETIMEDOUT;
-		}
-	}
-	return 0;
+	if (st == -ETIMEDOUT)
+		dump_counters(role);
+	return st;
 }
 
 static const char *status_str(int st)
@@ -543,7 +537,7 @@ static long counter(const char *name)
 }
 
 static const char *const deferral_counters[] = {
-	"dmabuf_rnr_nak_sent", "dmabuf_read_reply_held",
+	"dmabuf_request_held", "dmabuf_rnr_nak_sent", "dmabuf_read_reply_held",
 	"dmabuf_send_deferred", "dmabuf_response_deferred",
 };
 
@@ -632,6 +626,18 @@ static bool judge(char *out, size_t len, int st, size_t bad, const char *where)
 	return !st && !bad;
 }
 
+/* The peer RDMA WRITEs 1 MiB into our dma-buf MR; we check every byte. */
+static void write_case(struct side *s, const char *name, unsigned int seed)
+{
+	char why[96];
+	struct msg r;
+
+	memset(s->buf, 0, SIZE);
+	r = ask(OP_WRITE, seed, 0, 0);
+	result(judge(why, sizeof(why), r.status, r.status ? 0 : mismatches(s->buf, seed),
+		     "peer's"), name, "%s", why);
+}
+
 /*
  * The five transfers between our dma-buf MR and the peer's plain MR, each
  * of 1 MiB in 64 KiB messages, every byte checked (ours through the
@@ -646,10 +652,7 @@ static void five(struct side *s, const char *tag, unsigned int seed)
 
 	/* The peer writes into our dma-buf MR. */
 	snprintf(name, sizeof(name), "%s: peer RDMA WRITE into ours", tag);
-	memset(s->buf, 0, SIZE);
-	r = ask(OP_WRITE, seed, 0, 0);
-	ok = judge(why, sizeof(why), r.status, r.status ? 0 : mismatches(s->buf, seed), "peer's");
-	result(ok, name, "%s", why);
+	write_case(s, name, seed);
 
 	/* The peer reads out of it. */
 	snprintf(name, sizeof(name), "%s: peer RDMA READ from ours", tag);
@@ -830,7 +833,7 @@ static int ours(const char *addr)
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_port = htons(TCP_PORT),
 				  .sin_addr.s_addr = htonl(INADDR_ANY) };
-	long moves0, rnr0, def0, remaps0;
+	long moves0, rnr0, def0, remaps0, held0, held, rnr;
 	struct side s = { 0 };
 	unsigned int seed = 1;
 	int lsock, one = 1, k, round;
@@ -869,6 +872,8 @@ static int ours(const char *addr)
 		struct mover mv;
 		int fd;
 
+		if (demo && k != TEST_EXPORTER)
+			continue;
 		fd = dmabuf_create(k, &s.buf);
 		s.mr = fd < 0 ? NULL :
 		       ibv_reg_dmabuf_mr(s.pd, 0, SIZE, IOVA, fd, ACCESS);
@@ -882,6 +887,23 @@ static int ours(const char *addr)
 			result(false, kind_name[k], "QP setup failed");
 			goto release;
 		}
+		if (demo) {
+			moves0 = counter("dmabuf_moves");
+			held0 = counter("dmabuf_request_held");
+			rnr0 = counter("dmabuf_rnr_nak_sent");
+			printf("twin: demo: the peer RDMA WRITEs 1 MiB, in 64 KiB messages, into our test exporter's dma-buf MR; a thread of ours moves the buffer every %d ms meanwhile\n",
+			       MOVE_PAUSE_MS);
+			move_start(&mv, fd);
+			write_case(&s, "demo: the peer's WRITEs into our dma-buf MR while it moves", seed);
+			move_stop(&mv);
+			printf("twin: demo: %lu moves (mover: %s); rxe: dmabuf_moves +%ld, requests held while remapped +%ld, RNR NAKs +%ld\n",
+			       mv.moves, mv.error ? strerror(mv.error) : "ok",
+			       counter("dmabuf_moves") - moves0,
+			       counter("dmabuf_request_held") - held0,
+			       counter("dmabuf_rnr_nak_sent") - rnr0);
+			both_rts(&s, "demo");
+			goto release;
+		}
 		five(&s, kind_name[k], seed);
 		seed += 5;
 		both_rts(&s, kind_name[k]);
@@ -891,6 +913,7 @@ static int ours(const char *addr)
 			remaps0 = counter("dmabuf_remaps");
 			def0 = deferrals();
 			rnr0 = counter("dmabuf_rnr_nak_sent");
+			held0 = counter("dmabuf_request_held");
 			move_start(&mv, fd);
 			for (round = 1; round <= 3; round++) {
 				snprintf(tag, sizeof(tag), "test exporter moving, round %d", round);
@@ -899,23 +922,28 @@ static int ours(const char *addr)
 			}
 			move_stop(&mv);
 			both_rts(&s, "test exporter moving");
-			result(!mv.error && mv.moves && deferrals() > def0,
+			/*
+			 * Every remap succeeds here: the responder holds
+			 * what meets the MR unmapped and sends no RNR NAK.
+			 */
+			held = counter("dmabuf_request_held") - held0;
+			rnr = counter("dmabuf_rnr_nak_sent") - rnr0;
+			result(!mv.error && mv.moves && deferrals() > def0 && held > 0 && !rnr,
 			       "test exporter moving: the deferral ran",
-			       "%lu moves (mover: %s), rxe: dmabuf_moves +%ld, dmabuf_remaps +%ld, deferrals +%ld (of which RNR NAKs sent +%ld)",
+			       "%lu moves (mover: %s), rxe: dmabuf_moves +%ld, dmabuf_remaps +%ld, deferrals +%ld (requests held +%ld, RNR NAKs sent +%ld)",
 			       mv.moves, mv.error ? strerror(mv.error) : "ok",
 			       counter("dmabuf_moves") - moves0,
 			       counter("dmabuf_remaps") - remaps0,
-			       deferrals() - def0, counter("dmabuf_rnr_nak_sent") - rnr0);
+			       deferrals() - def0, held, rnr);
 
-			outlast(&s, fd, OP_WRITE, 0, 7, IBV_WC_RNR_RETRY_EXC_ERR,
-				"outlast: a move outlasts a peer's WRITE with rnr_retry 0");
+			outlast(&s, fd, OP_WRITE, 7, 1, IBV_WC_RETRY_EXC_ERR,
+				"outlast: a move outlasts a peer's WRITE with retry_cnt 1");
 			outlast(&s, fd, OP_WRITE, 7, 7, IBV_WC_SUCCESS,
-				"outlast: the same WRITE with rnr_retry 7 waits the move out");
+				"outlast: the same WRITE with retry_cnt 7 waits the move out");
 			/*
 			 * Held READ replies: the peer's transport retries
 			 * find the reply held again, and it waits the move
-			 * out (seen against Debian's 6.1: 13-21 s for a 3 s
-			 * move).
+			 * out.
 			 */
 			outlast(&s, fd, OP_READ, 7, 7, IBV_WC_SUCCESS,
 				"outlast: a peer's READ with retry_cnt 7, timeout 14 waits a held reply out");
@@ -936,9 +964,11 @@ release:
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 4 && !strcmp(argv[1], "ours")) {
+	if ((argc == 4 || (argc == 5 && !strcmp(argv[4], "demo"))) &&
+	    !strcmp(argv[1], "ours")) {
 		dev = argv[2];
 		role = "twin";
+		demo = argc == 5;
 		return ours(argv[3]);
 	}
 	if (argc == 5 && !strcmp(argv[1], "peer")) {
@@ -946,6 +976,6 @@ int main(int argc, char **argv)
 		role = "peer";
 		return peer(argv[3], argv[4]);
 	}
-	fprintf(stderr, "usage: %s ours DEV ADDR | peer DEV ADDR SERVER\n", argv[0]);
+	fprintf(stderr, "usage: %s ours DEV ADDR [demo] | peer DEV ADDR SERVER\n", argv[0]);
 	return 2;
 }

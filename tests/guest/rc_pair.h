@@ -117,12 +117,11 @@ static inline double rc_now_ms(void)
 }
 
 /*
- * Wait for @n completions on @cq, each a success. -1 with errno EIO on a
- * bad status, ETIMEDOUT when none came for @timeout_ms; either is printed
- * as a line beginning with @who.
+ * Poll @cq for @n completions: 0 when all came in good, else the first bad
+ * completion's status (IBV_WC_GENERAL_ERR if polling failed), or
+ * -ETIMEDOUT if none came for @timeout_ms.
  */
-static inline int rc_wait_cq(struct ibv_cq *cq, int n, double timeout_ms,
-			     const char *who)
+static inline int rc_poll_cq(struct ibv_cq *cq, int n, double timeout_ms)
 {
 	double t0 = rc_now_ms();
 	struct ibv_wc wc;
@@ -131,22 +130,34 @@ static inline int rc_wait_cq(struct ibv_cq *cq, int n, double timeout_ms,
 	while (n) {
 		got = ibv_poll_cq(cq, 1, &wc);
 		if (got < 0)
-			return -1;
-		if (got && wc.status != IBV_WC_SUCCESS) {
-			printf("%s: completion with status %s\n", who,
-			       ibv_wc_status_str(wc.status));
-			errno = EIO;
-			return -1;
-		}
+			return IBV_WC_GENERAL_ERR;
+		if (got && wc.status != IBV_WC_SUCCESS)
+			return wc.status;
 		n -= got;
-		if (!got && rc_now_ms() - t0 > timeout_ms) {
-			printf("%s: no completion within %.0f ms\n", who,
-			       timeout_ms);
-			errno = ETIMEDOUT;
-			return -1;
-		}
+		if (!got && rc_now_ms() - t0 > timeout_ms)
+			return -ETIMEDOUT;
 	}
 	return 0;
+}
+
+/*
+ * rc_poll_cq(), saying what went wrong as @who: 0, or -1 with errno EIO (a
+ * bad completion) or ETIMEDOUT.
+ */
+static inline int rc_wait_cq(struct ibv_cq *cq, int n, double timeout_ms,
+			     const char *who)
+{
+	int st = rc_poll_cq(cq, n, timeout_ms);
+
+	if (!st)
+		return 0;
+	if (st == -ETIMEDOUT)
+		printf("%s: no completion within %.0f ms\n", who, timeout_ms);
+	else
+		printf("%s: completion with status %s\n", who,
+		       ibv_wc_status_str(st));
+	errno = st == -ETIMEDOUT ? ETIMEDOUT : EIO;
+	return -1;
 }
 
 /* Port 1's hardware counter @name of device @dev; -1 if it cannot be read. */

@@ -14,6 +14,7 @@ The KUnit cases run the tree's kunit.py: LINUX= names the kernel tree
 import contextlib
 import io
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -660,6 +661,22 @@ class Twin(unittest.TestCase):
         self.assertEqual(self.bad(cases=3)[0][:3], ('twin', 'fail', 'every case ran'))
         cut = self.OURS.split('twin: summary')[0]
         self.assertEqual(self.bad(ours=cut)[0][:3], ('twin', 'fail', 'every case ran'))
+
+    def test_demo_needs_a_case_not_the_manifests_count(self):
+        # make run's part (results.py --twin-demo): no count to meet, but
+        # a run without a single case is no demo.
+        def demo(ours):
+            with tempfile.TemporaryDirectory() as d:
+                for who, text in (('ours', ours), ('peer', self.PEER)):
+                    os.makedirs(os.path.join(d, 'twin', who))
+                    with open(os.path.join(d, 'twin', who, 'console.log'), 'w') as f:
+                        f.write(text)
+                ex = results.Expected(EXPECTED + 'twin cases 38\n')
+                ex.twin = None
+                return [r for r in results.twin(ex, d) if r[1] != 'pass']
+        self.assertEqual(demo(self.OURS), [])
+        none = re.sub(r'twin: ok .*\n', '', self.OURS).replace('cases=2', 'cases=0')
+        self.assertEqual([r[:3] for r in demo(none)], [('twin', 'fail', 'every case ran')])
 
     def test_peer_that_did_not_finish_fails(self):
         self.assertEqual(self.bad(peer=self.PEER.split('peer: [9.0]')[0]), [
