@@ -7,7 +7,8 @@ H := harness
 	build-each debian-build modules-guest arm64 bench rdma-core guest pyverbs twin expected test-gate clean help
 
 help:
-	@echo "make run     apply, build, boot a guest and show the main job"
+	@echo "make run     apply, build, boot a guest and show the main job; then two machines:"
+	@echo "             Debian 12's stock kernel RDMA WRITEs into our dma-buf MR while it moves"
 	@echo "make check   every check and test; ends with 'N passed, N failed'"
 	@echo "make soak    boot a guest that only soaks a dma-buf MR: COUNT moves (100000)"
 	@echo "make bench   dma-buf MRs against plain MRs on a kernel without debug options:"
