@@ -7,7 +7,7 @@ set -uo pipefail
 
 h=$TOP/harness
 mkdir -p "$OUT"
-rm -f "$OUT/results.txt" "$OUT/console.log" "$OUT/tap.log"
+rm -f "$OUT/results.txt" "$OUT/console.log" "$OUT/tap.log" "$OUT"/*-build.rc
 finish() { python3 "$h/results.py" "$OUT" "$LINUX"; exit $?; }
 t0=$(date +%s)
 
@@ -29,11 +29,43 @@ if "$h/series.sh" check; then
 else
 	record fail "series: patch files are what the tree produces" "see out/series.diff"
 fi
+# The two-machine tests' peer (Debian 12's kernel, fetched and packed by
+# peer.sh) is made in the background while the series is linted, and is
+# done before the patch-by-patch build checks older commits out: peer.sh
+# compiles tests/guest/dmabuf_peer.c against the tree at the head.
+twin=${TWIN:-1}
+if [ "$twin" = 1 ]; then
+	"$h/peer.sh" >"$OUT/peer.log" 2>&1 &
+	peer_job=$!
+fi
 step "linting the series"
 recorded "lint: checkpatch and kernel-doc" "$h/lint.sh"
 step "testing the gate (tests/host/test_gate.py)"
 recorded "harness: gate self-test" \
 	env LINUX="$LINUX" python3 "$TOP/tests/host/test_gate.py" --rows >>"$OUT/results.txt"
+if [ "$twin" = 1 ]; then
+	wait "$peer_job"
+	peer_rc=$?
+	sed 's/^/    peer.sh: /' "$OUT/peer.log"
+	if [ "$peer_rc" -eq 0 ]; then
+		record pass "twin: the peer's kernel and initramfs" "$(ls "$CACHE"/peer/*.deb | sed 's|.*/||')"
+	else
+		record fail "twin: the peer's kernel and initramfs" "see out/peer.log"
+		twin=0
+	fi
+fi
+
+# perftest (make bench's short form runs in the guest) and rdma-core's
+# pyverbs tests are built in the background during the patch-by-patch
+# build, whose many short kbuild runs leave a core idle much of the time;
+# they need only the patched rdma-core, not the kernel tree.
+(
+	"$h/perftest.sh" >"$OUT/perftest-build.log" 2>&1
+	echo $? >"$OUT/perftest-build.rc"
+	"$h/pyverbs.sh" >"$OUT/pyverbs-build.log" 2>&1
+	echo $? >"$OUT/pyverbs-build.rc"
+) &
+userspace_job=$!
 
 # Patch by patch first, on whatever the build tree holds (nothing, on a
 # new machine): its first step configures and prepares the tree, and each
@@ -47,6 +79,10 @@ if [ "${BUILD_EACH:-1}" = 1 ]; then
 else
 	record skip "build: patch by patch" "BUILD_EACH=0"
 fi
+step "waiting for the perftest and pyverbs builds (out/perftest-build.log, out/pyverbs-build.log)"
+wait "$userspace_job"
+sed 's/^/    perftest.sh: /' "$OUT/perftest-build.log"
+sed 's/^/    pyverbs.sh: /' "$OUT/pyverbs-build.log"
 "$h/config.sh" || { record fail "build: configuration at the series' head"; finish; }
 recorded "lint: W=1 and sparse" "$h/warnings.sh"
 if "$h/build.sh"; then
@@ -66,31 +102,25 @@ if ! { "$h/guest-tests.sh" && "$h/initramfs.sh"; }; then
 fi
 # make bench's short form runs once in the guest, after the kselftests, so
 # that the benchmark cannot rot: perftest with its dma-buf memory patch.
-if "$h/perftest.sh"; then
+if [ "$(cat "$OUT/perftest-build.rc")" = 0 ]; then
 	record pass "bench: perftest builds with the dma-buf memory patch" \
 		"ib_{write,read,send}_{bw,lat} --use_udmabuf, --use_dma_heap="
 else
-	record fail "bench: perftest builds with the dma-buf memory patch" "see above"
+	record fail "bench: perftest builds with the dma-buf memory patch" "see out/perftest-build.log"
 	export BENCH=none
 fi
 # rdma-core's own tests run once in the guest, after the kselftests.
-if ! "$h/pyverbs.sh"; then
-	record fail "guest: rdma-core's pyverbs tests build" "see above"
+if [ "$(cat "$OUT/pyverbs-build.rc")" != 0 ]; then
+	record fail "guest: rdma-core's pyverbs tests build" "see out/pyverbs-build.log"
 	export PYVERBS_RUNS=0
 fi
 "$h/boot.sh" check || true    # results.py judges what the guest left
 # Two machines: our kernel and a peer running Debian 12's stock kernel and
-# rdma-core, joined by a virtual link (results.py judges out/twin/). Not
-# yet in a plain make check (TWIN=1 adds it; make twin runs it alone): a
-# cold make check with it has not been measured within the 60 minutes.
-if [ "${TWIN:-0}" = 1 ]; then
-	if "$h/peer.sh"; then
-		record pass "twin: the peer's kernel and initramfs" "$(ls "$CACHE"/peer/*.deb | sed 's|.*/||')"
-		"$h/twin.sh" || record fail "twin: both guests finish" "see out/twin/*/console.log"
-	else
-		record fail "twin: the peer's kernel and initramfs" "see above"
-	fi
-else
+# rdma-core, joined by a virtual link (results.py judges out/twin/; make
+# twin runs them alone, TWIN=0 leaves them out).
+if [ "$twin" = 1 ]; then
+	"$h/twin.sh" || record fail "twin: both guests finish" "see out/twin/*/console.log"
+elif [ "${TWIN:-1}" != 1 ]; then
 	record skip "twin: two machines" "make twin (TWIN=0)"
 fi
 # The short form's table and plot (numbers from the debug kernel: not judged).
