@@ -22,8 +22,8 @@ help:
 	@echo "             guest: KUnit and the kselftests on rxe0/siw0, about 10 minutes)"
 	@echo "             rdma-core guest clean"
 	@echo "make pyverbs    rdma-core's pyverbs tests on rxe0, 10 runs (PYVERBS_RUNS=)"
-	@echo "make twin       two machines: our kernel against Debian 12's stock kernel"
-	@echo "                (in make check too; TWIN=0 leaves them out)"
+	@echo "make twin       two machines: our kernel against Debian 12's stock kernel, rxe and siw"
+	@echo "                (not in make check unless TWIN=1)"
 	@echo "make expected   print what the last run saw, in config/expected's format"
 	@echo "make test-gate  the gate's own unit tests (tests/host/test_gate.py)"
 
@@ -101,7 +101,7 @@ guest: rdma-core
 # rdma-core's own tests on rxe0, PYVERBS_RUNS times (default 10), then the
 # tests that were allowed to error, on the stock base kernel.
 # Two machines: our kernel and a peer running Debian 12's stock kernel and
-# rdma-core on a virtual link (make check runs them too, unless TWIN=0).
+# rdma-core on virtual links (make check with TWIN=1).
 twin: apply config build guest
 	$(H)/peer.sh
 	$(H)/twin.sh

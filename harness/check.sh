@@ -7,7 +7,8 @@ set -uo pipefail
 
 h=$TOP/harness
 mkdir -p "$OUT"
-rm -f "$OUT/results.txt" "$OUT/console.log" "$OUT/tap.log" "$OUT"/*-build.rc
+rm -f "$OUT/results.txt" "$OUT/console.log" "$OUT/tap.log" "$OUT"/*-build.rc \
+	"$OUT"/{perftest,pyverbs,peer}-build.log
 finish() { python3 "$h/results.py" "$OUT" "$LINUX"; exit $?; }
 t0=$(date +%s)
 
@@ -29,43 +30,26 @@ if "$h/series.sh" check; then
 else
 	record fail "series: patch files are what the tree produces" "see out/series.diff"
 fi
-# The two-machine tests' peer (Debian 12's kernel, fetched and packed by
-# peer.sh) is made in the background while the series is linted, and is
-# done before the patch-by-patch build checks older commits out: peer.sh
-# compiles tests/guest/dmabuf_peer.c against the tree at the head.
-twin=${TWIN:-1}
-if [ "$twin" = 1 ]; then
-	"$h/peer.sh" >"$OUT/peer.log" 2>&1 &
-	peer_job=$!
-fi
 step "linting the series"
 recorded "lint: checkpatch and kernel-doc" "$h/lint.sh"
 step "testing the gate (tests/host/test_gate.py)"
 recorded "harness: gate self-test" \
 	env LINUX="$LINUX" python3 "$TOP/tests/host/test_gate.py" --rows >>"$OUT/results.txt"
-if [ "$twin" = 1 ]; then
-	wait "$peer_job"
-	peer_rc=$?
-	sed 's/^/    peer.sh: /' "$OUT/peer.log"
-	if [ "$peer_rc" -eq 0 ]; then
-		record pass "twin: the peer's kernel and initramfs" "$(ls "$CACHE"/peer/*.deb | sed 's|.*/||')"
-	else
-		record fail "twin: the peer's kernel and initramfs" "see out/peer.log"
-		twin=0
-	fi
-fi
 
-# perftest (make bench's short form runs in the guest) and rdma-core's
-# pyverbs tests are built in the background during the patch-by-patch
+# perftest (make bench's short form runs in the guest), rdma-core's
+# pyverbs tests and the two-machine tests' peer (Debian 12's kernel, and
+# siw built for it) are built in the background during the patch-by-patch
 # build, whose many short kbuild runs leave a core idle much of the time
-# (at nice 19: the kernel builds keep their priority); they need only the
-# patched rdma-core, not the kernel tree.
+# (at nice 19: the kernel builds keep their priority). They need the
+# patched rdma-core and the series' branch, not the tree's checkout.
+twin=${TWIN:-0}
 (
 	renice -n 19 -p "$BASHPID" >/dev/null
-	"$h/perftest.sh" >"$OUT/perftest-build.log" 2>&1
-	echo $? >"$OUT/perftest-build.rc"
-	"$h/pyverbs.sh" >"$OUT/pyverbs-build.log" 2>&1
-	echo $? >"$OUT/pyverbs-build.rc"
+	for s in perftest pyverbs peer; do
+		[ $s != peer ] || [ "$twin" = 1 ] || continue
+		"$h/$s.sh" >"$OUT/$s-build.log" 2>&1
+		echo $? >"$OUT/$s-build.rc"
+	done
 ) &
 userspace_job=$!
 
@@ -81,10 +65,20 @@ if [ "${BUILD_EACH:-1}" = 1 ]; then
 else
 	record skip "build: patch by patch" "BUILD_EACH=0"
 fi
-step "waiting for the perftest and pyverbs builds (out/perftest-build.log, out/pyverbs-build.log)"
+step "waiting for the perftest, pyverbs and peer builds (out/*-build.log)"
 wait "$userspace_job"
-sed 's/^/    perftest.sh: /' "$OUT/perftest-build.log"
-sed 's/^/    pyverbs.sh: /' "$OUT/pyverbs-build.log"
+for s in perftest pyverbs peer; do
+	[ ! -f "$OUT/$s-build.log" ] || sed "s/^/    $s.sh: /" "$OUT/$s-build.log"
+done
+if [ "$twin" = 1 ]; then
+	if [ "$(cat "$OUT/peer-build.rc")" = 0 ]; then
+		record pass "twin: the peer's kernel, siw and initramfs" \
+			"$(ls "$CACHE"/peer/*.deb | sed 's|.*/||'), siw of linux-source-6.1"
+	else
+		record fail "twin: the peer's kernel, siw and initramfs" "see out/peer-build.log"
+		twin=0
+	fi
+fi
 "$h/config.sh" || { record fail "build: configuration at the series' head"; finish; }
 recorded "lint: W=1 and sparse" "$h/warnings.sh"
 if "$h/build.sh"; then
@@ -126,11 +120,12 @@ if [ "$(cat "$OUT/pyverbs-build.rc")" != 0 ]; then
 fi
 "$h/boot.sh" check || true    # results.py judges what the guest left
 # Two machines: our kernel and a peer running Debian 12's stock kernel and
-# rdma-core, joined by a virtual link (results.py judges out/twin/; make
-# twin runs them alone, TWIN=0 leaves them out).
+# rdma-core, joined by virtual links (results.py judges out/twin/). Not
+# yet in a plain make check (TWIN=1 adds them; make twin runs them alone):
+# their moving rounds do not pass every time yet (issue 12).
 if [ "$twin" = 1 ]; then
 	"$h/twin.sh" || record fail "twin: both guests finish" "see out/twin/*/console.log"
-elif [ "${TWIN:-1}" != 1 ]; then
+elif [ "${TWIN:-0}" != 1 ]; then
 	record skip "twin: two machines" "make twin (TWIN=0)"
 fi
 step "waiting for the builds with Debian's config and for arm64"

@@ -70,10 +70,14 @@ say "test exporter: $([ -c /dev/dmabuf_test_exporter ] && echo present || echo a
 
 if [ "$mode" = twin ]; then
 	# harness/twin.sh: our half of the two-machine tests, on rxe1 over the
-	# virtio-net link (eth0) to the peer guest.
+	# virtio-net link (eth0) to the peer guest, and siw1 over the second
+	# (eth1).
 	/bin/ip link set eth0 up
 	/bin/ip addr add 10.0.9.1/24 dev eth0
+	/bin/ip link set eth1 up
+	/bin/ip addr add 10.0.10.1/24 dev eth1
 	/bin/rdma link add rxe1 type rxe netdev eth0 || say "rdma link add rxe1 failed"
+	/bin/rdma link add siw1 type siw netdev eth1 || say "rdma link add siw1 failed"
 	p=/sys/class/infiniband/rxe1/ports/1
 	i=0
 	until grep -q ACTIVE $p/state 2>/dev/null || [ $i -gt 200 ]; do sleep 0.1; i=$((i + 1)); done
@@ -82,13 +86,20 @@ if [ "$mode" = twin ]; then
 	# harness.twin=demo (make run): the moving WRITE case alone.
 	demo=$(sed -n 's/.*harness.twin=\(demo\).*/\1/p' /proc/cmdline)
 	say "twin: start"
-	/kselftest/harness/dmabuf_peer ours rxe1 10.0.9.1 $demo
+	if [ -n "$demo" ]; then
+		/kselftest/harness/dmabuf_peer ours rxe1 10.0.9.1 demo
+	else
+		/kselftest/harness/dmabuf_peer ours rxe1 10.0.9.1 siw 10.0.10.1
+	fi
 	say "twin: exit=$?"
 elif [ "$mode" = peer ]; then
 	# harness/twin.sh with TWIN_PEER=ours: our kernel as the peer too.
 	/bin/ip link set eth0 up
 	/bin/ip addr add 10.0.9.2/24 dev eth0
+	/bin/ip link set eth1 up
+	/bin/ip addr add 10.0.10.2/24 dev eth1
 	/bin/rdma link add rxe2 type rxe netdev eth0 || say "rdma link add rxe2 failed"
+	/bin/rdma link add siw2 type siw netdev eth1 || say "rdma link add siw2 failed"
 	/kselftest/harness/dmabuf_peer peer rxe2 10.0.9.2 10.0.9.1
 	echo "peer: dmabuf_peer: exit=$?"
 	echo "peer: tainted: $(cat /proc/sys/kernel/tainted)"

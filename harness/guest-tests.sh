@@ -44,8 +44,11 @@ step "building the harness's guest tests"
 mkdir -p "$inst/harness"
 for src in "$TOP"/tests/guest/*.c; do
 	bin=$(basename "$src" .c)
+	libs=(-libverbs -lpthread)
+	# The two-machine test connects siw's QPs through the RDMA CM.
+	case $bin in *_peer) libs+=(-lrdmacm) ;; esac
 	"$cc" -Wall -O2 -I"$st" -I"$LINUX" "${rcflags[@]}" "$src" -o "$inst/harness/$bin" \
-		-libverbs -lpthread ||
+		"${libs[@]}" ||
 		die "building $src failed"
 	# A benchmark (*_bench, make bench's) is built, not run as a test; nor
 	# is the two-machine test (*_peer, harness/twin.sh's), which needs a peer.

@@ -1,7 +1,9 @@
 #!/bin/busybox sh
 # /init of the peer guest (harness/peer.sh, harness/twin.sh): Debian 12's
 # stock kernel with its own modules and Debian's rdma-core. Loads virtio-net
-# and rxe, puts rxe0 on the link to our guest (eth0, 10.0.9.2), runs the
+# and rxe, puts rxe0 on the link to our guest (eth0, 10.0.9.2) and siw0 on
+# the second link (eth1, 10.0.10.2: siw built from Debian's source of this
+# kernel by harness/peer-siw.sh, Debian builds none), runs the
 # peer half of dmabuf_peer against ours (10.0.9.1) until ours says bye,
 # and powers off. Every line of its own starts with "peer: ".
 
@@ -16,17 +18,21 @@ exec </dev/console >/dev/console 2>&1
 say() { echo "peer: [$(cut -d' ' -f1 /proc/uptime)] $*"; }
 say "init started, $(cat /proc/version)"
 say "rdma-core: $(cat /etc/rdma-core-version)"
-if /sbin/modprobe -a virtio_pci virtio_net crc32_generic rdma_rxe ib_uverbs rdma_ucm; then
+if /sbin/modprobe -a virtio_pci virtio_net crc32_generic rdma_rxe ib_uverbs rdma_ucm \
+	crc32c_generic siw; then
 	say "modules loaded: $(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')"
 else
 	say "modules loaded: modprobe failed"
 fi
 i=0
-until [ -e /sys/class/net/eth0 ] || [ $i -gt 100 ]; do sleep 0.1; i=$((i + 1)); done
+until [ -e /sys/class/net/eth1 ] || [ $i -gt 100 ]; do sleep 0.1; i=$((i + 1)); done
 /bin/ip link set lo up
 /bin/ip link set eth0 up
 /bin/ip addr add 10.0.9.2/24 dev eth0
+/bin/ip link set eth1 up
+/bin/ip addr add 10.0.10.2/24 dev eth1
 /bin/rdma link add rxe0 type rxe netdev eth0 || say "rdma link add rxe0 failed"
+/bin/rdma link add siw0 type siw netdev eth1 || say "rdma link add siw0 failed"
 p=/sys/class/infiniband/rxe0/ports/1
 i=0
 until grep -q ACTIVE $p/state 2>/dev/null || [ $i -gt 200 ]; do sleep 0.1; i=$((i + 1)); done

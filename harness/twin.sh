@@ -2,7 +2,8 @@
 # Two machines: our kernel (the test kernel, harness.mode=twin) and the
 # peer (harness/peer.sh: Debian 12's stock kernel and rdma-core), two QEMU
 # guests joined by a virtual Ethernet link (QEMU's socket netdev on host
-# loopback, virtio-net in both), an rxe device on each end; our guest runs
+# loopback, virtio-net in both), an rxe device on each end, and a second
+# link of the same kind for a siw device on each end; our guest runs
 # tests/guest/dmabuf_peer.c's "ours" half, the peer its "peer" half
 # (TWIN_PEER=ours: our kernel and initramfs as the peer too). Both
 # have a time limit; their consoles go to out/twin/ours/console.log and
@@ -19,8 +20,14 @@ tw=$OUT/twin
 rm -rf "$tw"
 mkdir -p "$tw/ours" "$tw/peer"
 [ -f "$OUT/peer.cpio.gz" ] || die "no out/peer.cpio.gz: run harness/peer.sh"
-net=(-netdev "socket,id=n0,%s=127.0.0.1:$port" -device virtio-net-pci,netdev=n0,mac=%s)
-nic() { printf -- "${net[*]}" "$1" "$2"; }
+# nic listen|connect MAC1 MAC2: the two links' NICs (eth0 for rxe, eth1
+# for siw), sockets on $port and $port + 1.
+nic() {
+	printf -- "-netdev socket,id=n0,%s=127.0.0.1:%d -device virtio-net-pci,netdev=n0,mac=%s " \
+		"$1" "$port" "$2"
+	printf -- "-netdev socket,id=n1,%s=127.0.0.1:%d -device virtio-net-pci,netdev=n1,mac=%s" \
+		"$1" $((port + 1)) "$3"
+}
 
 if [ "${TWIN_PEER:-debian}" = ours ]; then
 	what="our kernel as the peer too"
@@ -37,7 +44,7 @@ initrd=$OUT/initramfs.cpio.gz
 # stall at boot; with it, our init starts in half the time, no stall).
 dump=
 [ -z "${TWIN_PCAP:-}" ] || dump=" -object filter-dump,id=d0,netdev=n0,file=$tw/link.pcap"
-INITRD=$initrd OUT=$tw/ours NIC="$(nic listen 52:54:00:00:09:01)$dump" \
+INITRD=$initrd OUT=$tw/ours NIC="$(nic listen 52:54:00:00:09:01 52:54:00:00:0a:01)$dump" \
 	BOOT_APPEND="pci=noacpi ${TWIN_DEMO:+harness.twin=demo }${BOOT_APPEND:-}" GUEST_TIMEOUT=${TWIN_TIMEOUT:-900} \
 	"$TOP/harness/boot.sh" twin >"$tw/ours/boot.log" 2>&1 &
 ours=$!
@@ -50,7 +57,7 @@ if [ "${TWIN_PEER:-debian}" = ours ]; then
 else
 	peer=(INITRD=$OUT/peer.cpio.gz KERNEL=$CACHE/peer/vmlinuz)
 fi
-env "${peer[@]}" OUT="$tw/peer" SMP=1 NIC="$(nic connect 52:54:00:00:09:02)" \
+env "${peer[@]}" OUT="$tw/peer" SMP=1 NIC="$(nic connect 52:54:00:00:09:02 52:54:00:00:0a:02)" \
 	GUEST_TIMEOUT="${TWIN_TIMEOUT:-900}" "$TOP/harness/boot.sh" peer 2>&1 | sed 's/^/    peer /'
 prc=${PIPESTATUS[0]}
 wait $ours

@@ -4,8 +4,11 @@
  * rdma-core no one here wrote (harness/twin.sh boots both guests, joined by
  * a virtual Ethernet link, an rxe device on each end).
  *
- *   dmabuf_peer ours DEV ADDR      our kernel: listens on TCP port 18600,
- *                                  drives every case, prints the results
+ *   dmabuf_peer ours DEV ADDR [siw SIWADDR]
+ *                                  our kernel: listens on TCP port 18600,
+ *                                  drives every case, prints the results;
+ *                                  with siw, the same transfers again on
+ *                                  the siw device of SIWADDR's netdev
  *   dmabuf_peer ours DEV ADDR demo make run's part: only the peer's RDMA
  *                                  WRITEs into our test exporter's buffer
  *                                  while it moves, the bytes checked
@@ -39,6 +42,11 @@
  * side must be unharmed after each: the MR takes a fresh connection's
  * traffic right away.
  *
+ * siw (iWARP: TCP underneath, QPs connected through the RDMA CM, our
+ * side listening on SIWADDR port 18601, the peer connecting from its own
+ * siw device): the five transfers and the RTS check on each exporter's
+ * MR; siw pins a dma-buf MR's pages, so nothing moves there.
+ *
  * Ours prints one "twin: ok|FAIL NAME -- detail" line per case and a last
  * "twin: summary ..." line; exit status 0 when every case passed.
  */
@@ -66,11 +74,14 @@
 #include <linux/dma-heap.h>
 #include <linux/udmabuf.h>
 #include <infiniband/verbs.h>
+#include <rdma/rdma_cma.h>
 
 #include "drivers/dma-buf/dma-buf-test-exporter-uapi.h"
 #include "rc_pair.h"
 
 #define TCP_PORT	18600
+#define CM_PORT		18601	/* ours listens there, on siw */
+#define CM_TIMEOUT_MS	20000
 #define SIZE		(1UL << 20)
 #define CHUNK		(64UL << 10)
 #define NR		(SIZE / CHUNK)
@@ -101,6 +112,8 @@ enum op {
 	OP_READ,	/* RDMA READ ours, check against pattern a */
 	OP_SEND,	/* SEND pattern a into ours' posted receives */
 	OP_QP_STATE,	/* the peer QP's state */
+	OP_SETUP_CM,	/* siw: connect to ours (a: IPv4, b: port) */
+	OP_CM_DONE,	/* siw: ours accepted: wait for ESTABLISHED */
 	OP_BYE,
 };
 
@@ -127,6 +140,7 @@ struct side {
 	union ibv_gid gid;
 	uint64_t remote_addr;
 	uint32_t remote_rkey;
+	bool iwarp;		/* siw: a WRITE's completion is no placement */
 };
 
 static int sock;
@@ -274,15 +288,31 @@ static int post(struct side *s, enum ibv_wr_opcode op, size_t off)
 	return ibv_post_send(s->qp, &wr, &bad);
 }
 
-/* Post NR operations of CHUNK bytes covering the buffer, wait for them. */
+/*
+ * Post NR operations of CHUNK bytes covering the buffer, wait for them.
+ * On iWARP a WRITE completes once it is sent, maybe before the other side
+ * placed it: a one-byte READ of the first byte written (into the byte it
+ * came from) follows, and a READ request is delivered only after every
+ * earlier message was placed (RFC 5040, section 5.5).
+ */
 static int stream(struct side *s, enum ibv_wr_opcode op)
 {
+	struct ibv_sge sge = { .addr = s->addr, .length = 1,
+			       .lkey = s->mr ? s->mr->lkey : 0 };
+	struct ibv_send_wr wr = {
+		.sg_list = &sge, .num_sge = 1, .opcode = IBV_WR_RDMA_READ,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.rdma = { .remote_addr = s->remote_addr, .rkey = s->remote_rkey },
+	}, *bad;
+	bool flush = s->iwarp && op == IBV_WR_RDMA_WRITE;
 	size_t i;
 
 	for (i = 0; i < NR; i++)
 		if (post(s, op, i * CHUNK))
 			return IBV_WC_GENERAL_ERR;
-	return wait_cq(s->cq, NR);
+	if (flush && ibv_post_send(s->qp, &wr, &bad))
+		return IBV_WC_GENERAL_ERR;
+	return wait_cq(s->cq, NR + flush);
 }
 
 static int post_recvs(struct side *s)
@@ -400,28 +430,151 @@ static int side_open(struct side *s, const char *addr)
 	return s->pd ? 0 : -1;
 }
 
+/* ------------------------------------------- siw: the RDMA CM's part */
+
+static struct rdma_event_channel *cm_ec;
+static struct rdma_cm_id *cm_id;	/* the connection of the moment */
+
+/*
+ * Wait up to CM_TIMEOUT_MS for the CM event @want, its id in @id; what a
+ * connection before left (disconnection, time-wait) is passed over.
+ */
+static int cm_event(enum rdma_cm_event_type want, struct rdma_cm_id **id)
+{
+	struct pollfd p = { .fd = cm_ec->fd, .events = POLLIN };
+	struct rdma_cm_event *ev;
+	enum rdma_cm_event_type got;
+
+	for (;;) {
+		if (poll(&p, 1, CM_TIMEOUT_MS) != 1) {
+			fprintf(stderr, "%s: no %s within %d ms\n", role,
+				rdma_event_str(want), CM_TIMEOUT_MS);
+			return -1;
+		}
+		if (rdma_get_cm_event(cm_ec, &ev))
+			return -1;
+		got = ev->event;
+		if (got == want && id)
+			*id = ev->id;
+		if (got != want)
+			fprintf(stderr, "%s: %s (status %d) while waiting for %s\n",
+				role, rdma_event_str(got), ev->status,
+				rdma_event_str(want));
+		rdma_ack_cm_event(ev);
+		if (got == want)
+			return 0;
+		if (got != RDMA_CM_EVENT_DISCONNECTED &&
+		    got != RDMA_CM_EVENT_TIMEWAIT_EXIT)
+			return -1;
+	}
+}
+
+/* A CQ and an RC QP for @id on @s's PD. */
+static int cm_qp(struct side *s, struct rdma_cm_id *id)
+{
+	struct ibv_qp_init_attr init = {
+		.qp_type = IBV_QPT_RC,
+		.cap = { .max_send_wr = NR + 1, .max_recv_wr = NR + 1,
+			 .max_send_sge = 1, .max_recv_sge = 1 },
+	};
+
+	s->cq = ibv_create_cq(s->ctx, 2 * NR + 2, NULL, NULL, 0);
+	if (!s->cq)
+		return -1;
+	init.send_cq = s->cq;
+	init.recv_cq = s->cq;
+	if (rdma_create_qp(id, s->pd, &init))
+		return -1;
+	s->qp = id->qp;
+	return 0;
+}
+
+/* The connection of the moment, its QP and CQ, gone. */
+static void cm_close(struct side *s)
+{
+	if (cm_id) {
+		rdma_disconnect(cm_id);
+		if (cm_id->qp)
+			rdma_destroy_qp(cm_id);
+		rdma_destroy_id(cm_id);
+		cm_id = NULL;
+	}
+	if (s->cq)
+		ibv_destroy_cq(s->cq);
+	s->qp = NULL;
+	s->cq = NULL;
+}
+
+/* Both directions' READs: 16 in flight, as on rxe. */
+static const struct rdma_conn_param cm_param = {
+	.initiator_depth = RD_ATOMIC, .responder_resources = RD_ATOMIC,
+};
+
 /* ------------------------------------------------------------ the peer */
+
+/*
+ * siw: connect to ours at @m's address and port from the device the
+ * route gives (its plain MR made on the first connection); the QP is
+ * ours' once ours accepts (OP_CM_DONE).
+ */
+static int peer_cm_connect(struct side *sw, const struct msg *m)
+{
+	struct sockaddr_in dst = { .sin_family = AF_INET,
+				   .sin_port = htons(m->b),
+				   .sin_addr.s_addr = (uint32_t)m->a };
+
+	cm_close(sw);
+	if (!cm_ec)
+		cm_ec = rdma_create_event_channel();
+	if (!cm_ec)
+		return -1;
+	if (rdma_create_id(cm_ec, &cm_id, NULL, RDMA_PS_TCP) ||
+	    rdma_resolve_addr(cm_id, NULL, (struct sockaddr *)&dst, CM_TIMEOUT_MS) ||
+	    cm_event(RDMA_CM_EVENT_ADDR_RESOLVED, NULL) ||
+	    rdma_resolve_route(cm_id, CM_TIMEOUT_MS) ||
+	    cm_event(RDMA_CM_EVENT_ROUTE_RESOLVED, NULL))
+		return -1;
+	if (!sw->ctx) {
+		sw->iwarp = true;
+		sw->ctx = cm_id->verbs;
+		sw->pd = ibv_alloc_pd(sw->ctx);
+		sw->buf = mmap(NULL, SIZE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (!sw->pd || sw->buf == MAP_FAILED)
+			return -1;
+		sw->addr = (uintptr_t)sw->buf;
+		sw->mr = ibv_reg_mr(sw->pd, sw->buf, SIZE, ACCESS);
+		if (!sw->mr)
+			return -1;
+		printf("peer: siw: %s\n", ibv_get_device_name(sw->ctx->device));
+	} else if (sw->ctx != cm_id->verbs) {
+		fprintf(stderr, "peer: the route changed devices\n");
+		return -1;
+	}
+	return cm_qp(sw, cm_id) || rdma_connect(cm_id, (struct rdma_conn_param *)&cm_param);
+}
 
 static int peer(const char *addr, const char *server)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_port = htons(TCP_PORT) };
-	struct side s = { 0 };
+	struct side rx = { 0 }, sw = { 0 };
+	struct side *s = &rx;	/* the side of the last SETUP */
 	struct utsname u;
 	struct msg m;
 	double t0;
 	int st;
 
-	if (side_open(&s, addr))
+	if (side_open(&rx, addr))
 		return 1;
-	s.buf = mmap(NULL, SIZE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (s.buf == MAP_FAILED)
+	rx.buf = mmap(NULL, SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (rx.buf == MAP_FAILED)
 		return 1;
-	memset(s.buf, 0, SIZE);
-	s.addr = (uintptr_t)s.buf;
-	s.mr = ibv_reg_mr(s.pd, s.buf, SIZE, ACCESS);
-	if (!s.mr) {
+	memset(rx.buf, 0, SIZE);
+	rx.addr = (uintptr_t)rx.buf;
+	rx.mr = ibv_reg_mr(rx.pd, rx.buf, SIZE, ACCESS);
+	if (!rx.mr) {
 		perror("ibv_reg_mr");
 		return 1;
 	}
@@ -448,42 +601,61 @@ static int peer(const char *addr, const char *server)
 
 		switch (m.op) {
 		case OP_SETUP:
-			if (qp_create(&s) ||
-			    qp_connect(&s, m.qpn, m.gid, m.a, m.b, m.c)) {
+			s = &rx;
+			if (qp_create(s) ||
+			    qp_connect(s, m.qpn, m.gid, m.a, m.b, m.c)) {
 				r.status = IBV_WC_GENERAL_ERR;
 				perror("peer: QP");
 			}
-			s.remote_addr = m.addr;
-			s.remote_rkey = m.rkey;
-			r.qpn = s.qp ? s.qp->qp_num : 0;
-			r.addr = s.addr;
-			r.rkey = s.mr->rkey;
-			memcpy(r.gid, s.gid.raw, 16);
+			s->remote_addr = m.addr;
+			s->remote_rkey = m.rkey;
+			r.qpn = s->qp ? s->qp->qp_num : 0;
+			r.addr = s->addr;
+			r.rkey = s->mr->rkey;
+			memcpy(r.gid, s->gid.raw, 16);
+			break;
+		case OP_SETUP_CM:
+			s = &sw;
+			if (peer_cm_connect(s, &m)) {
+				r.status = IBV_WC_GENERAL_ERR;
+				perror("peer: siw connection");
+				break;
+			}
+			s->remote_addr = m.addr;
+			s->remote_rkey = m.rkey;
+			r.qpn = s->qp->qp_num;
+			r.addr = s->addr;
+			r.rkey = s->mr->rkey;
+			break;
+		case OP_CM_DONE:
+			if (cm_event(RDMA_CM_EVENT_ESTABLISHED, NULL))
+				r.status = IBV_WC_GENERAL_ERR;
 			break;
 		case OP_FILL:
-			fill(s.buf, seed);
+			fill(s->buf, seed);
 			break;
 		case OP_CHECK:
-			r.a = mismatches(s.buf, seed);
+			r.a = mismatches(s->buf, seed);
 			break;
 		case OP_WRITE:
-			fill(s.buf, seed);
-			r.status = stream(&s, IBV_WR_RDMA_WRITE);
+			fill(s->buf, seed);
+			r.status = stream(s, IBV_WR_RDMA_WRITE);
 			break;
 		case OP_READ:
-			memset(s.buf, 0, SIZE);
-			st = stream(&s, IBV_WR_RDMA_READ);
+			memset(s->buf, 0, SIZE);
+			st = stream(s, IBV_WR_RDMA_READ);
 			r.status = st;
-			r.a = st ? 0 : mismatches(s.buf, seed);
+			r.a = st ? 0 : mismatches(s->buf, seed);
 			break;
 		case OP_SEND:
-			fill(s.buf, seed);
-			r.status = stream(&s, IBV_WR_SEND);
+			fill(s->buf, seed);
+			r.status = stream(s, IBV_WR_SEND);
 			break;
 		case OP_QP_STATE:
-			r.a = qp_state(s.qp);
+			r.a = s->qp ? qp_state(s->qp) : -1;
 			break;
 		case OP_BYE:
+			cm_close(&sw);
 			return 0;
 		}
 		if (put(&r))
@@ -839,7 +1011,95 @@ static void outlast(struct side *s, int fd, uint32_t op, int rnr_retry,
 	result(ok, name, "%s%s", why, after);
 }
 
-static int ours(const char *addr)
+/*
+ * siw: a fresh connection through the RDMA CM. The peer connects to our
+ * listener; we accept on @s's PD; both wait for ESTABLISHED.
+ */
+static int cm_connect_peer(struct side *s, struct in_addr at)
+{
+	struct msg m = { .op = OP_SETUP_CM, .a = at.s_addr, .b = CM_PORT,
+			 .addr = s->addr, .rkey = s->mr->rkey };
+
+	cm_close(s);
+	if (put(&m) || get(&m) || m.status)
+		return -1;
+	s->remote_addr = m.addr;
+	s->remote_rkey = m.rkey;
+	if (cm_event(RDMA_CM_EVENT_CONNECT_REQUEST, &cm_id))
+		return -1;
+	if (cm_id->verbs != s->ctx) {
+		fprintf(stderr, "twin: the peer's connection came to another device\n");
+		return -1;
+	}
+	if (cm_qp(s, cm_id) || rdma_accept(cm_id, (struct rdma_conn_param *)&cm_param) ||
+	    cm_event(RDMA_CM_EVENT_ESTABLISHED, NULL))
+		return -1;
+	m = (struct msg){ .op = OP_CM_DONE };
+	return put(&m) || get(&m) || m.status ? -1 : 0;
+}
+
+/*
+ * siw: the five transfers and the RTS check on a dma-buf MR of each
+ * exporter, on the siw device of @addr's netdev, a connection each.
+ */
+static void siw_cases(const char *addr, unsigned int *seed)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(CM_PORT) };
+	struct rdma_cm_id *listen_id = NULL;
+	struct side s = { 0 };
+	char tag[64];
+	int k, fd;
+
+	cm_ec = rdma_create_event_channel();
+	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1 || !cm_ec ||
+	    rdma_create_id(cm_ec, &listen_id, NULL, RDMA_PS_TCP) ||
+	    rdma_bind_addr(listen_id, (struct sockaddr *)&sa) ||
+	    rdma_listen(listen_id, 1) || !listen_id->verbs) {
+		result(false, "siw", "no RDMA CM listener on %s: %s", addr,
+		       strerror(errno));
+		return;
+	}
+	s.ctx = listen_id->verbs;
+	s.iwarp = true;
+	s.pd = ibv_alloc_pd(s.ctx);
+	if (!s.pd) {
+		result(false, "siw", "ibv_alloc_pd: %s", strerror(errno));
+		return;
+	}
+	printf("twin: siw: ours %s on %s, the peer's siw built from Debian's source of its kernel; over TCP, QPs connected through the RDMA CM\n",
+	       ibv_get_device_name(s.ctx->device), addr);
+	for (k = 0; k < NR_KINDS; k++) {
+		snprintf(tag, sizeof(tag), "siw, %s", kind_name[k]);
+		fd = dmabuf_create(k, &s.buf);
+		s.mr = fd < 0 ? NULL :
+		       ibv_reg_dmabuf_mr(s.pd, 0, SIZE, IOVA, fd, ACCESS);
+		if (!s.mr) {
+			result(false, tag, "no dma-buf MR: %s", strerror(errno));
+			if (fd >= 0) {
+				munmap(s.buf, SIZE);
+				close(fd);
+			}
+			continue;
+		}
+		s.addr = IOVA;
+		if (cm_connect_peer(&s, sa.sin_addr)) {
+			result(false, tag, "no connection through the RDMA CM");
+		} else {
+			/* No RTS row: siw's query_qp reports no QP state. */
+			five(&s, tag, *seed);
+			*seed += 5;
+		}
+		cm_close(&s);
+		ibv_dereg_mr(s.mr);
+		munmap(s.buf, SIZE);
+		close(fd);
+	}
+	rdma_destroy_id(listen_id);
+	ibv_dealloc_pd(s.pd);
+}
+
+static int ours(const char *addr, const char *siw_addr)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_port = htons(TCP_PORT),
@@ -967,6 +1227,8 @@ release:
 		munmap(s.buf, SIZE);
 		close(fd);
 	}
+	if (siw_addr && !demo)
+		siw_cases(siw_addr, &seed);
 	put(&(struct msg){ .op = OP_BYE });	/* the peer does not answer it */
 	printf("twin: summary cases=%d failed=%d bytes_checked=%llu\n", cases,
 	       failed, bytes_checked);
@@ -976,18 +1238,20 @@ release:
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if ((argc == 4 || (argc == 5 && !strcmp(argv[4], "demo"))) &&
+	if ((argc == 4 || (argc == 5 && !strcmp(argv[4], "demo")) ||
+	     (argc == 6 && !strcmp(argv[4], "siw"))) &&
 	    !strcmp(argv[1], "ours")) {
 		dev = argv[2];
 		role = "twin";
 		demo = argc == 5;
-		return ours(argv[3]);
+		return ours(argv[3], argc == 6 ? argv[5] : NULL);
 	}
 	if (argc == 5 && !strcmp(argv[1], "peer")) {
 		dev = argv[2];
 		role = "peer";
 		return peer(argv[3], argv[4]);
 	}
-	fprintf(stderr, "usage: %s ours DEV ADDR [demo] | peer DEV ADDR SERVER\n", argv[0]);
+	fprintf(stderr, "usage: %s ours DEV ADDR [demo | siw SIWADDR] | peer DEV ADDR SERVER\n",
+		argv[0]);
 	return 2;
 }

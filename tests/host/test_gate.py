@@ -681,7 +681,15 @@ class Twin(unittest.TestCase):
     def test_peer_that_did_not_finish_fails(self):
         self.assertEqual(self.bad(peer=self.PEER.split('peer: [9.0]')[0]), [
             ('twin', 'fail', 'the peer: dmabuf_peer exited 0', 'exit=(did not finish)'),
-            ('twin', 'fail', 'the peer: tainted: 0', 'no "peer: tainted:" line')])
+            ('twin', 'fail', 'the peer: tainted by nothing but its out-of-tree siw (O, E)',
+             'no "peer: tainted:" line')])
+
+    def test_peer_taint_other_than_its_siw_fails(self):
+        # siw, built out of tree and unsigned, taints the peer O and E.
+        self.assertEqual(self.bad(peer=self.PEER.replace('tainted: 0', 'tainted: 12288')), [])
+        for t in ('1', '4097', '512'):
+            self.assertEqual(self.bad(peer=self.PEER.replace('tainted: 0', 'tainted: ' + t)), [
+                ('twin', 'fail', 'the peer: tainted by nothing but its out-of-tree siw (O, E)', t)])
 
     def test_report_on_either_side_fails(self):
         warn = '[   50.0] WARNING: CPU: 0 PID: 1 at drivers/infiniband/sw/rxe/rxe_resp.c:1 x\n'
