@@ -52,8 +52,9 @@ i=0
 until ss -ltn 2>/dev/null | grep -q "127.0.0.1:$port " || [ $i -gt 100 ]; do sleep 0.1; i=$((i + 1)); done
 set +e
 if [ "${TWIN_PEER:-debian}" = ours ]; then
-	# Our kernel on both sides (its init's "peer" mode).
-	peer=(INITRD=$initrd)
+	# Our kernel on both sides (its init's "peer" mode), with pci=noacpi
+	# as ours (a stall at the peer's boot without it, session 16).
+	peer=(INITRD=$initrd "BOOT_APPEND=pci=noacpi ${BOOT_APPEND:-}")
 else
 	peer=(INITRD=$OUT/peer.cpio.gz KERNEL=$CACHE/peer/vmlinuz)
 fi

@@ -534,14 +534,19 @@ static int peer_cm_connect(struct side *sw, const struct msg *m)
 	    rdma_resolve_route(cm_id, CM_TIMEOUT_MS) ||
 	    cm_event(RDMA_CM_EVENT_ROUTE_RESOLVED, NULL))
 		return -1;
-	if (!sw->ctx) {
+	if (!sw->mr) {
+		/* The first connection: the device's PD and plain MR. */
 		sw->iwarp = true;
 		sw->ctx = cm_id->verbs;
-		sw->pd = ibv_alloc_pd(sw->ctx);
-		sw->buf = mmap(NULL, SIZE, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (!sw->pd || sw->buf == MAP_FAILED)
+		if (!sw->pd)
+			sw->pd = ibv_alloc_pd(sw->ctx);
+		if (!sw->buf)
+			sw->buf = mmap(NULL, SIZE, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (!sw->pd || sw->buf == MAP_FAILED) {
+			sw->buf = NULL;
 			return -1;
+		}
 		sw->addr = (uintptr_t)sw->buf;
 		sw->mr = ibv_reg_mr(sw->pd, sw->buf, SIZE, ACCESS);
 		if (!sw->mr)
