@@ -436,37 +436,32 @@ static struct rdma_event_channel *cm_ec;
 static struct rdma_cm_id *cm_id;	/* the connection of the moment */
 
 /*
- * Wait up to CM_TIMEOUT_MS for the CM event @want, its id in @id; what a
- * connection before left (disconnection, time-wait) is passed over.
+ * Wait up to CM_TIMEOUT_MS for the next CM event; it must be @want (its id
+ * in @id). A connection's own events go with it: cm_close() destroys its
+ * id before the next connection waits for anything.
  */
 static int cm_event(enum rdma_cm_event_type want, struct rdma_cm_id **id)
 {
 	struct pollfd p = { .fd = cm_ec->fd, .events = POLLIN };
 	struct rdma_cm_event *ev;
-	enum rdma_cm_event_type got;
+	int ret;
 
-	for (;;) {
-		if (poll(&p, 1, CM_TIMEOUT_MS) != 1) {
-			fprintf(stderr, "%s: no %s within %d ms\n", role,
-				rdma_event_str(want), CM_TIMEOUT_MS);
-			return -1;
-		}
-		if (rdma_get_cm_event(cm_ec, &ev))
-			return -1;
-		got = ev->event;
-		if (got == want && id)
-			*id = ev->id;
-		if (got != want)
-			fprintf(stderr, "%s: %s (status %d) while waiting for %s\n",
-				role, rdma_event_str(got), ev->status,
-				rdma_event_str(want));
-		rdma_ack_cm_event(ev);
-		if (got == want)
-			return 0;
-		if (got != RDMA_CM_EVENT_DISCONNECTED &&
-		    got != RDMA_CM_EVENT_TIMEWAIT_EXIT)
-			return -1;
+	if (poll(&p, 1, CM_TIMEOUT_MS) != 1) {
+		fprintf(stderr, "%s: no %s within %d ms\n", role,
+			rdma_event_str(want), CM_TIMEOUT_MS);
+		return -1;
 	}
+	if (rdma_get_cm_event(cm_ec, &ev))
+		return -1;
+	ret = ev->event == want ? 0 : -1;
+	if (ret)
+		fprintf(stderr, "%s: got %s (status %d), wanted %s\n", role,
+			rdma_event_str(ev->event), ev->status,
+			rdma_event_str(want));
+	else if (id)
+		*id = ev->id;
+	rdma_ack_cm_event(ev);
+	return ret;
 }
 
 /* A CQ and an RC QP for @id on @s's PD. */
