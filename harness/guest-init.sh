@@ -85,6 +85,14 @@ if [ "$mode" = twin ]; then
 	say "rxe1: ${state#*: }"
 	# harness.twin=demo (make run): the moving WRITE case alone.
 	demo=$(sed -n 's/.*harness.twin=\(demo\).*/\1/p' /proc/cmdline)
+	# harness.twin_trace=1 (TWIN_TRACE=1): rxe's trace events (remaps,
+	# deferred packets, QPs run again) kept, the last of them printed.
+	tr=/sys/kernel/tracing
+	if grep -q 'harness.twin_trace=1' /proc/cmdline; then
+		[ -d $tr/events ] || mount -t tracefs nodev $tr
+		echo 16384 >$tr/buffer_size_kb
+		echo 1 >$tr/events/rxe/enable && say "twin: tracing rxe's events"
+	fi
 	say "twin: start"
 	if [ -n "$demo" ]; then
 		/kselftest/harness/dmabuf_peer ours rxe1 10.0.9.1 demo
@@ -92,6 +100,9 @@ if [ "$mode" = twin ]; then
 		/kselftest/harness/dmabuf_peer ours rxe1 10.0.9.1 siw 10.0.10.1
 	fi
 	say "twin: exit=$?"
+	if grep -q 'harness.twin_trace=1' /proc/cmdline; then
+		grep -v '^#' $tr/trace | tail -n 4000 | sed 's/^/trace: /'
+	fi
 elif [ "$mode" = peer ]; then
 	# harness/twin.sh with TWIN_PEER=ours: our kernel as the peer too.
 	/bin/ip link set eth0 up

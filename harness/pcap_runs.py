@@ -6,13 +6,15 @@ out/twin/link.pcap), one line per run of consecutive PSNs:
 
 TIME is seconds since the capture's first packet; SYNDROME is an AETH's ACK,
 RNR(timer) or NAK(code); "len" an RDMA READ request's length; "A" the
-AckReq bit. A run ends at a gap in the PSNs, another opcode or source, or
+AckReq bit; "BAD-ICRC" a packet whose invariant CRC is wrong (the receiver
+drops it silently). A run ends at a gap in the PSNs, another opcode or source, or
 a packet that asks for or carries an acknowledgment.
 
     python3 harness/pcap_runs.py out/twin/link.pcap
 """
 import struct
 import sys
+import zlib
 
 OPCODES = ['SEND_F', 'SEND_M', 'SEND_L', 'SEND_LI', 'SEND_O', 'SEND_OI',
            'WR_F', 'WR_M', 'WR_L', 'WR_LI', 'WR_O', 'WR_OI', 'RD_REQ',
@@ -25,6 +27,24 @@ ROCEV2_PORT = 4791
 
 def syndrome(s):
     return {0: 'ACK', 1: 'RNR(%d)' % (s & 31), 3: 'NAK(%d)' % (s & 31)}.get(s >> 5, '?%x' % s)
+
+
+def icrc_ok(d, ip, udp):
+    """Whether a RoCEv2 packet's ICRC is right (IBA annex A17.8: a CRC-32
+    over 8 bytes of 0xff for the masked LRH, the IP and UDP headers with
+    their variant fields masked, the BTH with its resv8a masked, the rest
+    of the headers and the payload)."""
+    end = udp + struct.unpack('>H', d[udp + 4:udp + 6])[0]
+    iph = bytearray(d[ip:udp])
+    iph[1] = 0xff                   # TOS
+    iph[8] = 0xff                   # TTL
+    iph[10:12] = b'\xff\xff'        # header checksum
+    udph = bytearray(d[udp:udp + 8])
+    udph[6:8] = b'\xff\xff'         # UDP checksum
+    bth = bytearray(d[udp + 8:udp + 20])
+    bth[4] = 0xff                   # resv8a
+    crc = zlib.crc32(b'\xff' * 8 + bytes(iph + udph + bth) + d[udp + 20:end - 4])
+    return struct.pack('<I', crc) == d[end - 4:end]
 
 
 def packets(f):
@@ -56,6 +76,8 @@ def packets(f):
             extra = ' ' + syndrome(bth[12])
         elif op == READ_REQUEST:
             extra = ' len %d' % struct.unpack('>QII', bth[12:28])[2]
+        if not icrc_ok(d, 14, udp):
+            extra += ' BAD-ICRC'
         yield sec + usec / 1e6 - t0, src, name, qp, psn, extra, bool(bth[8] >> 7)
 
 

@@ -24,6 +24,15 @@ if /sbin/modprobe -a virtio_pci virtio_net crc32_generic rdma_rxe ib_uverbs rdma
 else
 	say "modules loaded: modprobe failed"
 fi
+# harness.peer_trace=1 (TWIN_PEER_TRACE=1): the stock rxe's own debug
+# messages of its completer and requester (pr_debug, one per state of the
+# completer) into the kernel's log, whose last lines a failure prints.
+if grep -q 'harness.peer_trace=1' /proc/cmdline; then
+	ctl=/proc/dynamic_debug/control
+	[ -e $ctl ] || { mount -t debugfs none /sys/kernel/debug; ctl=/sys/kernel/debug/dynamic_debug/control; }
+	echo 'file rxe_comp.c +p; file rxe_req.c +p' >$ctl &&
+		say "rxe_comp.c and rxe_req.c debug messages on (dynamic debug)"
+fi
 i=0
 until [ -e /sys/class/net/eth1 ] || [ $i -gt 100 ]; do sleep 0.1; i=$((i + 1)); done
 /bin/ip link set lo up
@@ -40,7 +49,14 @@ state=$(cat $p/state 2>/dev/null || echo "no device")
 say "rxe0: ${state#*: }"
 /bin/rdma link show
 /bin/dmabuf_peer peer rxe0 10.0.9.2 10.0.9.1
-say "dmabuf_peer: exit=$?"
+rc=$?
+say "dmabuf_peer: exit=$rc"
+if grep -q 'harness.peer_trace=1' /proc/cmdline; then
+	dmesg | grep -E 'qp#|fired' | tail -n "${PEER_TRACE_LINES:-600}" |
+		while IFS= read -r l; do say "trace: $l"; done
+fi
+# A packet the peer's link lost never reaches rxe: its receive drops.
+/bin/ip -s link show eth0 | tr -s ' ' | while IFS= read -r l; do say "eth0:$l"; done
 say "tainted: $(cat /proc/sys/kernel/tainted)"
 say "done"
 poweroff -f

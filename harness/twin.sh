@@ -11,7 +11,9 @@
 # the peer's kernel, the health gate of both). TWIN_DEMO=1 (make run) runs
 # only the peer's RDMA WRITEs into our dma-buf MR while it moves.
 # TWIN_PCAP=1 also keeps the link's packets, as our guest sees them, in
-# out/twin/link.pcap.
+# out/twin/link.pcap; TWIN_PEER_TRACE=1 has the stock peer log its rxe
+# completer's states and print the last of them (peer-init.sh), and
+# TWIN_TRACE=1 has our guest print its rxe trace events (guest-init.sh).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -45,7 +47,7 @@ initrd=$OUT/initramfs.cpio.gz
 dump=
 [ -z "${TWIN_PCAP:-}" ] || dump=" -object filter-dump,id=d0,netdev=n0,file=$tw/link.pcap"
 INITRD=$initrd OUT=$tw/ours NIC="$(nic listen 52:54:00:00:09:01 52:54:00:00:0a:01)$dump" \
-	BOOT_APPEND="pci=noacpi ${TWIN_DEMO:+harness.twin=demo }${BOOT_APPEND:-}" GUEST_TIMEOUT=${TWIN_TIMEOUT:-900} \
+	BOOT_APPEND="pci=noacpi ${TWIN_DEMO:+harness.twin=demo }${TWIN_TRACE:+harness.twin_trace=1 }${BOOT_APPEND:-}" GUEST_TIMEOUT=${TWIN_TIMEOUT:-900} \
 	"$TOP/harness/boot.sh" twin >"$tw/ours/boot.log" 2>&1 &
 ours=$!
 i=0
@@ -56,7 +58,8 @@ if [ "${TWIN_PEER:-debian}" = ours ]; then
 	# as ours (a stall at the peer's boot without it, session 16).
 	peer=(INITRD=$initrd "BOOT_APPEND=pci=noacpi ${BOOT_APPEND:-}")
 else
-	peer=(INITRD=$OUT/peer.cpio.gz KERNEL=$CACHE/peer/vmlinuz)
+	peer=(INITRD=$OUT/peer.cpio.gz KERNEL=$CACHE/peer/vmlinuz
+		"BOOT_APPEND=${TWIN_PEER_TRACE:+harness.peer_trace=1 log_buf_len=16M}")
 fi
 env "${peer[@]}" OUT="$tw/peer" SMP=1 NIC="$(nic connect 52:54:00:00:09:02 52:54:00:00:0a:02)" \
 	GUEST_TIMEOUT="${TWIN_TIMEOUT:-900}" "$TOP/harness/boot.sh" peer 2>&1 | sed 's/^/    peer /'
