@@ -26,8 +26,10 @@ else
 fi
 # harness.peer_trace=1 (TWIN_PEER_TRACE=1): the stock rxe's own debug
 # messages of its completer and requester (pr_debug, one per state of the
-# completer) into the kernel's log, whose last lines a failure prints.
+# completer) into the kernel's log, whose last lines dmabuf_peer prints
+# when a completion does not come.
 if grep -q 'harness.peer_trace=1' /proc/cmdline; then
+	export DMABUF_PEER_TRACE="dmesg | grep -E 'qp#|fired' | tail -n 500 | sed 's/^/peer: trace: /'"
 	ctl=/proc/dynamic_debug/control
 	[ -e $ctl ] || { mount -t debugfs none /sys/kernel/debug; ctl=/sys/kernel/debug/dynamic_debug/control; }
 	echo 'file rxe_comp.c +p; file rxe_req.c +p' >$ctl &&
@@ -51,10 +53,6 @@ say "rxe0: ${state#*: }"
 /bin/dmabuf_peer peer rxe0 10.0.9.2 10.0.9.1
 rc=$?
 say "dmabuf_peer: exit=$rc"
-if grep -q 'harness.peer_trace=1' /proc/cmdline; then
-	dmesg | grep -E 'qp#|fired' | tail -n "${PEER_TRACE_LINES:-600}" |
-		while IFS= read -r l; do say "trace: $l"; done
-fi
 # A packet the peer's link lost never reaches rxe: its receive drops.
 /bin/ip -s link show eth0 | tr -s ' ' | while IFS= read -r l; do say "eth0:$l"; done
 say "tainted: $(cat /proc/sys/kernel/tainted)"

@@ -253,6 +253,12 @@ static void dump_counters(const char *who)
 		fclose(f);
 	}
 	printf("\n");
+	/* harness/peer-init.sh's trace of the stock rxe, at the moment. */
+	if (getenv("DMABUF_PEER_TRACE")) {
+		fflush(stdout);
+		if (system(getenv("DMABUF_PEER_TRACE")))
+			printf("%s: the trace command failed\n", who);
+	}
 }
 
 /* rc_poll_cq() for WAIT_MS, the counters dumped when nothing came. */
