@@ -14,6 +14,7 @@
 # out/twin/link.pcap; TWIN_PEER_TRACE=1 has the stock peer log its rxe
 # completer's states and print the last of them (peer-init.sh), and
 # TWIN_TRACE=1 has our guest print its rxe trace events (guest-init.sh).
+# TWIN_PEER_SMP sets the peer's vCPUs (1).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -61,7 +62,7 @@ else
 	peer=(INITRD=$OUT/peer.cpio.gz KERNEL=$CACHE/peer/vmlinuz
 		"BOOT_APPEND=${TWIN_PEER_TRACE:+harness.peer_trace=1 log_buf_len=16M}")
 fi
-env "${peer[@]}" OUT="$tw/peer" SMP=1 NIC="$(nic connect 52:54:00:00:09:02 52:54:00:00:0a:02)" \
+env "${peer[@]}" OUT="$tw/peer" SMP=${TWIN_PEER_SMP:-1} NIC="$(nic connect 52:54:00:00:09:02 52:54:00:00:0a:02)" \
 	GUEST_TIMEOUT="${TWIN_TIMEOUT:-900}" "$TOP/harness/boot.sh" peer 2>&1 | sed 's/^/    peer /'
 prc=${PIPESTATUS[0]}
 wait $ours
