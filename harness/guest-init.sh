@@ -86,12 +86,14 @@ if [ "$mode" = twin ]; then
 	# harness.twin=demo (make run): the moving WRITE case alone.
 	demo=$(sed -n 's/.*harness.twin=\(demo\).*/\1/p' /proc/cmdline)
 	# harness.twin_trace=1 (TWIN_TRACE=1): rxe's trace events (remaps,
-	# deferred packets, QPs run again) kept, the last of them printed.
+	# deferred packets, QPs run again) and the dma-buf umems' (moves,
+	# maps with their duration) kept, the last of them printed.
 	tr=/sys/kernel/tracing
 	if grep -q 'harness.twin_trace=1' /proc/cmdline; then
 		[ -d $tr/events ] || mount -t tracefs nodev $tr
 		echo 16384 >$tr/buffer_size_kb
-		echo 1 >$tr/events/rxe/enable && say "twin: tracing rxe's events"
+		echo 1 >$tr/events/rxe/enable && echo 1 >$tr/events/ib_umem_dmabuf/enable &&
+			say "twin: tracing rxe's and ib_umem_dmabuf's events"
 	fi
 	say "twin: start"
 	if [ -n "$demo" ]; then
