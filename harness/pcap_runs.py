@@ -7,8 +7,8 @@ out/twin/link.pcap), one line per run of consecutive PSNs:
 TIME is seconds since the capture's first packet; SYNDROME is an AETH's ACK,
 RNR(timer) or NAK(code); "len" an RDMA READ request's length; "A" the
 AckReq bit; "BAD-ICRC" a packet whose invariant CRC is wrong (the receiver
-drops it silently). A run ends at a gap in the PSNs, another opcode or source, or
-a packet that asks for or carries an acknowledgment.
+drops it silently). A run ends at a gap in the PSNs, another opcode or
+source, or a packet that asks for or carries an acknowledgment.
 
     python3 harness/pcap_runs.py out/twin/link.pcap
 """
