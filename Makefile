@@ -4,7 +4,7 @@
 H := harness
 
 .PHONY: run check soak deps base apply series series-check lint config build \
-	build-each debian-build modules-guest arm64 bench rdma-core guest pyverbs twin expected test-gate clean help
+	build-each debian-build modules-guest arm64 bench rdma-core guest pyverbs twin expected test-gate wire clean help
 
 help:
 	@echo "make run     apply, build, boot a guest and show the main job; then two machines:"
@@ -24,6 +24,7 @@ help:
 	@echo "make pyverbs    rdma-core's pyverbs tests on rxe0, 10 runs (PYVERBS_RUNS=)"
 	@echo "make twin       two machines: our kernel against Debian 12's stock kernel, rxe and siw"
 	@echo "                (not in make check unless TWIN=1)"
+	@echo "make wire       rxe's requester against a scripted responder on the host (in make check)"
 	@echo "make expected   print what the last run saw, in config/expected's format"
 	@echo "make test-gate  the gate's own unit tests (tests/host/test_gate.py)"
 
@@ -106,6 +107,12 @@ twin: apply config build guest
 	$(H)/peer.sh
 	$(H)/twin.sh
 	python3 $(H)/results.py --twin out
+
+# rxe's requester against a scripted responder (harness/wire_peer.py):
+# WIRE_ROUNDS rounds (20).
+wire: apply config build guest
+	$(H)/wire.sh
+	python3 $(H)/results.py --wire out
 
 pyverbs: apply config build guest
 	$(H)/pyverbs.sh

@@ -119,6 +119,10 @@ if [ "$(cat "$OUT/pyverbs-build.rc")" != 0 ]; then
 	export PYVERBS_RUNS=0
 fi
 "$h/boot.sh" check || true    # results.py judges what the guest left
+# rxe's requester against a scripted responder on the host, which decides
+# when each ACK comes and checks every resent packet (results.py judges
+# out/wire/).
+"$h/wire.sh" || record fail "wire: the guest finishes" "see out/wire/console.log"
 # Two machines: our kernel and a peer running Debian 12's stock kernel and
 # rdma-core, joined by virtual links (results.py judges out/twin/). Not
 # yet in a plain make check (TWIN=1 adds them; make twin runs them alone):

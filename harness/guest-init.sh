@@ -9,7 +9,8 @@
 # unloads them all as soon as the kselftests' last dma-buf MR is released.
 # With harness.bench= it runs make bench's /bench.sh (harness/guest-bench.sh):
 # alone in "bench", after the kselftests in "check". In "twin"
-# (harness/twin.sh) it runs our half of the two-machine tests instead.
+# (harness/twin.sh) it runs our half of the two-machine tests instead; in
+# "wire" (harness/wire.sh), WRITEs to a scripted responder on the host.
 
 /bin/busybox --install -s /bin
 export PATH=/bin:/usr/bin
@@ -105,6 +106,22 @@ if [ "$mode" = twin ]; then
 	if grep -q 'harness.twin_trace=1' /proc/cmdline; then
 		grep -v '^#' $tr/trace | tail -n 4000 | sed 's/^/trace: /'
 	fi
+elif [ "$mode" = wire ]; then
+	# harness/wire.sh: tests/guest/resend_peer.c's WRITEs from rxe1, over
+	# the virtio-net link (eth0), to the scripted responder on the host
+	# (harness/wire_peer.py), which needs no ARP.
+	/bin/ip link set eth0 up
+	/bin/ip addr add 10.0.11.1/24 dev eth0
+	/bin/ip neigh add 10.0.11.2 lladdr 52:54:00:00:0b:02 nud permanent dev eth0
+	/bin/rdma link add rxe1 type rxe netdev eth0 || say "rdma link add rxe1 failed"
+	p=/sys/class/infiniband/rxe1/ports/1
+	i=0
+	until { grep -q ACTIVE $p/state && ! grep -q '^[0:]*$' $p/gids/1; } 2>/dev/null ||
+		[ $i -gt 200 ]; do sleep 0.1; i=$((i + 1)); done
+	say "rxe1: $(cat $p/state 2>/dev/null || echo "no device")"
+	rounds=$(sed -n 's/.*harness.wire_rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
+	/kselftest/harness/resend_peer rxe1 "${rounds:-20}"
+	say "wire: exit=$?"
 elif [ "$mode" = peer ]; then
 	# harness/twin.sh with TWIN_PEER=ours: our kernel as the peer too.
 	/bin/ip link set eth0 up

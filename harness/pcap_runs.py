@@ -29,11 +29,12 @@ def syndrome(s):
     return {0: 'ACK', 1: 'RNR(%d)' % (s & 31), 3: 'NAK(%d)' % (s & 31)}.get(s >> 5, '?%x' % s)
 
 
-def icrc_ok(d, ip, udp):
-    """Whether a RoCEv2 packet's ICRC is right (IBA annex A17.8: a CRC-32
-    over 8 bytes of 0xff for the masked LRH, the IP and UDP headers with
-    their variant fields masked, the BTH with its resv8a masked, the rest
-    of the headers and the payload)."""
+def icrc(d, ip, udp):
+    """The ICRC of the RoCEv2 packet at d[ip:] whose UDP header is at
+    d[udp:] (IBA annex A17.8: a CRC-32 over 8 bytes of 0xff for the masked
+    LRH, the IP and UDP headers with their variant fields masked, the BTH
+    with its resv8a masked, the rest of the headers and the payload), as
+    the 4 bytes that end the packet."""
     end = udp + struct.unpack('>H', d[udp + 4:udp + 6])[0]
     iph = bytearray(d[ip:udp])
     iph[1] = 0xff                   # TOS
@@ -44,7 +45,13 @@ def icrc_ok(d, ip, udp):
     bth = bytearray(d[udp + 8:udp + 20])
     bth[4] = 0xff                   # resv8a
     crc = zlib.crc32(b'\xff' * 8 + bytes(iph + udph + bth) + d[udp + 20:end - 4])
-    return struct.pack('<I', crc) == d[end - 4:end]
+    return struct.pack('<I', crc)
+
+
+def icrc_ok(d, ip, udp):
+    """Whether a RoCEv2 packet's ICRC is right."""
+    end = udp + struct.unpack('>H', d[udp + 4:udp + 6])[0]
+    return icrc(d, ip, udp) == d[end - 4:end]
 
 
 def packets(f):

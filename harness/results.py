@@ -10,6 +10,8 @@ a green run must have seen.
     results.py --soak OUT            `make soak`: the soak passed, no kernel report
     results.py --twin OUT            `make twin`: the two-machine tests (OUT/twin/)
     results.py --twin-demo OUT       `make run`'s two machines: the same, its one case
+    results.py --wire OUT            `make wire`: rxe's requester against a scripted
+                                     responder (OUT/wire/)
     results.py --arm64 OUT TREE      `make arm64`: the arm64 guest, as make check's
                                      guest, without host rows and rdma-core's tests
     results.py --guest NAME OUT [TREE]
@@ -568,6 +570,55 @@ def twin(expected, out):
     return rows
 
 
+WIRE_SUMMARY_RE = re.compile(r'^wire: summary rounds=(\d+) of=(\d+) caught=(\d+) missed=(\d+) '
+                             r'shifted=(\d+) mismatches=(\d+)$', re.M)
+
+
+def wire(expected, out):
+    """The rxe requester against the scripted responder (harness/wire.sh):
+    harness/wire_peer.py's lines, OUT/wire/peer.log, and our guest's
+    console, OUT/wire/console.log (its preconditions and health gate as
+    make check's guest's). The case the test is for, a retry after an ACK
+    of a WQE that the requester is resending, is a skip (a failure unless
+    config/expected allows it) when no round reached it."""
+    tally = Tally(expected)
+    log = read(os.path.join(out, 'wire', 'peer.log'))
+    console = read(os.path.join(out, 'wire', 'console.log'))
+    if log is None or console is None:
+        tally.add('wire', 'fail', 'the guest and the scripted responder ran',
+                  'no %s' % ('out/wire/peer.log' if log is None else 'out/wire/console.log'))
+        return tally.rows
+    m = WIRE_SUMMARY_RE.search(log)
+    if not m:
+        tally.add('wire', 'fail', 'every round ran', 'no "wire: summary" line (see out/wire/peer.log)')
+    else:
+        rounds, asked, caught, missed, shifted, mismatches = map(int, m.groups())
+        tally.add('wire', 'pass' if rounds == asked else 'fail', 'every round ran',
+                  '%d of %d rounds' % (rounds, asked))
+        first = re.search(r'^wire: mismatch: (.*)$', log, re.M)
+        tally.add('wire', 'fail' if mismatches else 'pass',
+                  'every resent PSN carries what it first carried',
+                  first.group(1) if first else '%d rounds, every resend checked' % rounds)
+        name = 'a retry resumes at the last packet of a WQE acknowledged while it was resent'
+        if shifted:
+            tally.add('wire', 'fail', name, '%d round(s) resumed past the WQE' % shifted)
+        elif caught:
+            tally.add('wire', 'pass', name, '%d of %d rounds reached the case (%d missed it)' % (
+                caught, rounds, missed))
+        else:
+            tally.add('wire', 'skip', name, 'no round reached the case: the ACK came after the '
+                      'WRITE was resent, %d times' % missed)
+    m = re.search(HARNESS_LINE + r'wire: exit=(\d+)$', console, re.M)
+    ok = bool(m) and m.group(1) == '0'
+    tally.add('wire', 'pass' if ok else 'fail', 'resend_peer completed every WRITE',
+              '' if ok else 'exit=%s (see out/wire/console.log)' % (m.group(1) if m else '(none)'))
+    requires(tally, console)
+    rows = [('wire' if g == 'guest' else g, st, n, w) for g, st, n, w in tally.rows]
+    t = Tally(expected)
+    health(t, console)
+    return rows + [('wire: %s' % g, st, n, w) for g, st, n, w in t.rows]
+
+
 def judge_run(expected, out, tree):
     """The rows of a make check run whose files are under OUT: its host rows
     and main guest, then each other guest (harness/modules-guest.sh), whose
@@ -582,6 +633,8 @@ def judge_run(expected, out, tree):
             rows += guest_rows(expected, name, out, tree)
     if expected.twin is not None and not re.search(r'^skip\ttwin: ', host or '', re.M):
         rows += twin(expected, out)
+    if not re.search(r'^skip\twire: ', host or '', re.M):
+        rows += wire(expected, out)
     return rows
 
 
@@ -698,6 +751,8 @@ def main(argv):
         if argv[0] == '--twin-demo':
             ex.twin = None      # make run's part: the demo's case alone
         return report(twin(ex, argv[1]))
+    if argv[0] == '--wire':
+        return report(wire(Expected.load(), argv[1]))
     if argv[0] == '--soak':
         return report(soak(read(os.path.join(argv[1], 'console.log')) or ''))
     if argv[0] == '--arm64':

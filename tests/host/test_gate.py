@@ -703,6 +703,79 @@ class Twin(unittest.TestCase):
             ('twin', 'fail', 'both guests ran', 'no console log of the peer')])
 
 
+class Wire(unittest.TestCase):
+    """rxe's requester against the scripted responder: results.wire() on
+    OUT/wire/{peer.log,console.log}."""
+    LOG = ('wire: QP 17, PSN 0: connected\n'
+           'wire: round 1: caught (long WRITE 1..120, short WRITE ..124; second resend from 120)\n'
+           'wire: round 2: missed (long WRITE 125..244, short WRITE ..248; second resend from 245)\n'
+           'wire: summary rounds=2 of=2 caught=1 missed=1 shifted=0 mismatches=0\n')
+    CONSOLE = INIT + 'harness: [26.0] wire: exit=0\n' + END
+    CASE = 'a retry resumes at the last packet of a WQE acknowledged while it was resent'
+
+    def rows(self, log=LOG, console=CONSOLE, expected=EXPECTED):
+        with tempfile.TemporaryDirectory() as d:
+            os.mkdir(os.path.join(d, 'wire'))
+            for name, text in (('peer.log', log), ('console.log', console)):
+                if text is not None:
+                    with open(os.path.join(d, 'wire', name), 'w') as f:
+                        f.write(text)
+            return results.wire(results.Expected(expected), d)
+
+    def bad(self, **kw):
+        return [r for r in self.rows(**kw) if r[1] != 'pass']
+
+    def test_green_run_passes(self):
+        rows = self.rows()
+        self.assertEqual([r for r in rows if r[1] != 'pass'], [])
+        self.assertIn(('wire', 'pass', self.CASE, '1 of 2 rounds reached the case (1 missed it)'),
+                      rows)
+        self.assertIn(('wire: health', 'pass', 'no KASAN report', ''), rows)
+
+    def test_shifted_resend_fails_with_the_packet(self):
+        log = self.LOG.replace('round 2: missed', 'round 2: shifted').replace(
+            'caught=1 missed=1 shifted=0 mismatches=0', 'caught=1 missed=0 shifted=1 mismatches=1')
+        log += ('wire: mismatch: PSN 245 resent as WRITE_ONLY 0 bytes at 0x11e000, '
+                'first sent as WRITE_FIRST 1024 bytes at 0x200000\n')
+        self.assertEqual(self.bad(log=log), [
+            ('wire', 'fail', 'every resent PSN carries what it first carried',
+             'PSN 245 resent as WRITE_ONLY 0 bytes at 0x11e000, first sent as WRITE_FIRST '
+             '1024 bytes at 0x200000'),
+            ('wire', 'fail', self.CASE, '1 round(s) resumed past the WQE')])
+
+    def test_case_never_reached_is_a_skip_the_manifest_must_allow(self):
+        log = self.LOG.replace('caught=1 missed=1', 'caught=0 missed=2')
+        self.assertEqual(self.bad(log=log), [
+            ('wire', 'fail', self.CASE, 'skipped (no round reached the case: the ACK came after '
+             'the WRITE was resent, 2 times); config/expected allows no skip here')])
+        allowed = EXPECTED + 'skip %s -- a reason\n' % self.CASE
+        self.assertEqual(self.bad(log=log, expected=allowed),
+                         [('wire', 'skip', self.CASE, 'a reason')])
+
+    def test_rounds_cut_short_fail(self):
+        log = self.LOG.replace('rounds=2 of=2', 'rounds=1 of=2')
+        self.assertEqual(self.bad(log=log), [('wire', 'fail', 'every round ran', '1 of 2 rounds')])
+        self.assertEqual(self.bad(log=self.LOG.split('wire: summary')[0]), [
+            ('wire', 'fail', 'every round ran', 'no "wire: summary" line (see out/wire/peer.log)')])
+
+    def test_guest_program_that_failed_fails(self):
+        self.assertEqual(self.bad(console=self.CONSOLE.replace('exit=0', 'exit=1')), [
+            ('wire', 'fail', 'resend_peer completed every WRITE',
+             'exit=1 (see out/wire/console.log)')])
+
+    def test_missing_logs_fail(self):
+        self.assertEqual(self.bad(log=None), [
+            ('wire', 'fail', 'the guest and the scripted responder ran', 'no out/wire/peer.log')])
+        self.assertEqual(self.bad(console=None), [
+            ('wire', 'fail', 'the guest and the scripted responder ran',
+             'no out/wire/console.log')])
+
+    def test_report_in_the_guest_fails(self):
+        warn = '[   20.0] WARNING: CPU: 1 PID: 0 at drivers/infiniband/sw/rxe/rxe_comp.c:1 x\n'
+        self.assertEqual([r[:3] for r in self.bad(console=warn + self.CONSOLE)],
+                         [('wire: health', 'fail', 'no WARNING')])
+
+
 class Harness(unittest.TestCase):
     """The shell side: a step that dies leaves a row; nothing destroys work."""
     maxDiff = None
@@ -769,7 +842,7 @@ class Harness(unittest.TestCase):
 
 def rows():
     """Run every case; print one row per case for check.sh's results.txt."""
-    tests = [t for c in (Gate, Harness)
+    tests = [t for c in (Gate, Twin, Wire, Harness)
              for t in unittest.defaultTestLoader.loadTestsFromTestCase(c)]
     suite = unittest.TestSuite(tests)
     result = unittest.TestResult()
