@@ -23,7 +23,7 @@ help:
 	@echo "             rdma-core guest clean"
 	@echo "make pyverbs    rdma-core's pyverbs tests on rxe0, 10 runs (PYVERBS_RUNS=)"
 	@echo "make twin       two machines: our kernel against Debian 12's stock kernel, rxe and siw"
-	@echo "                (not in make check unless TWIN=1)"
+	@echo "                (in make check too, unless TWIN=0)"
 	@echo "make wire       rxe's requester against a scripted responder on the host (in make check)"
 	@echo "make expected   print what the last run saw, in config/expected's format"
 	@echo "make test-gate  the gate's own unit tests (tests/host/test_gate.py)"
@@ -102,7 +102,7 @@ guest: rdma-core
 # rdma-core's own tests on rxe0, PYVERBS_RUNS times (default 10), then the
 # tests that were allowed to error, on the stock base kernel.
 # Two machines: our kernel and a peer running Debian 12's stock kernel and
-# rdma-core on virtual links (make check with TWIN=1).
+# rdma-core on virtual links (in make check unless TWIN=0).
 twin: apply config build guest
 	$(H)/peer.sh
 	$(H)/twin.sh
