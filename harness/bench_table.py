@@ -325,6 +325,33 @@ def plot_svg(d, reg, bw):
     return None if r.returncode == 0 else 'gnuplot: ' + r.stderr.strip()[:300]
 
 
+PROFILE_RE = re.compile(r'^profile: ([^:]+): (?:samples (\S+)|(\S+%) (\S+%) \[(.)\] (.*?))\s*$', re.M)
+
+
+def profiles(console):
+    """Where the time goes: guest-bench.sh's "profile:" lines (dmabuf_bench's
+    figures run alone under perf), a table each."""
+    runs = {}
+    for what, samples, total, self_, space, sym in PROFILE_RE.findall(console):
+        r = runs.setdefault(what, {'samples': '?', 'rows': []})
+        if samples:
+            r['samples'] = samples
+        else:
+            r['rows'].append((total, self_, 'kernel' if space == 'k' else 'user', sym))
+    lines = []
+    if not runs:
+        return lines
+    lines += ['', '### Where the time goes (perf in the guest: cpu-clock samples, call chains)', '',
+              'Each figure run alone on rxe0 (`dmabuf_bench full -d rxe0 -o PART -k KIND -s SIZE`) '
+              'under `perf record -g`; a symbol\'s share of the samples with its callees, and '
+              'in itself, down to 3%.']
+    for what, r in runs.items():
+        lines += ['', '#### %s (%s samples)' % (what, r['samples']), '',
+                  '| with callees | itself | where | symbol |', '|---|---|---|---|']
+        lines += ['| %s | %s | %s | `%s` |' % row for row in r['rows']]
+    return lines
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__)
@@ -347,11 +374,12 @@ def main(argv):
                 start.get('mem_available_mib', '?')),
             '', '### Targets', '', '| target | verdict | detail |', '|---|---|---|']
     head += ['| %s | %s | %s |' % tg for tg in t.targets]
-    tail = []
+    tail = profiles(console)
     if facts['skips']:
-        tail += ['', '### Skipped', ''] + ['- %s %s %s %s: %s' % (
+        skips = ['- %s %s %s %s: %s' % (
             s.get('what'), s.get('dev'), s.get('kind'), s.get('size'), s.get('why'))
             for s in facts['skips']]
+        tail += ['', '### Skipped', ''] + sorted(set(skips), key=skips.index)
     if facts['errors']:
         tail += ['', '### Errors', ''] + ['- %s %s %s: %s' % (
             e.get('what'), e.get('dev'), e.get('kind'), e.get('why')) for e in facts['errors']]

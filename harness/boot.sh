@@ -57,6 +57,8 @@ if [ "$bench" != none ]; then
 	[ -f "$OUT/perftest.cpio.gz" ] || die "no out/perftest.cpio.gz: run harness/perftest.sh"
 	parts+=("$OUT/perftest.cpio.gz")
 	extra="$extra harness.bench=$bench harness.bench_runs=$bench_runs"
+	# make bench's profiler (harness/bench-perf.sh), in "bench" alone.
+	[ "$mode" != bench ] || [ ! -f "$OUT/perf.cpio.gz" ] || parts+=("$OUT/perf.cpio.gz")
 fi
 if [ ${#parts[@]} -gt 0 ]; then
 	cat "$initrd" "${parts[@]}" >"$OUT/initramfs-all.cpio.gz"

@@ -11,6 +11,11 @@
 #     both sides). Per run one line, "perftest: test=T mem=M run=I/RUNS
 #     exit=E result: <perftest's result row>", after the test's
 #     "perftest: test=T header: <perftest's column header>".
+#  3. In the full form, when make bench packed perf (harness/bench-perf.sh):
+#     where the time goes, dmabuf_bench's figures that miss their targets
+#     each run alone under perf (cpu-clock samples with kernel call chains),
+#     its symbols by the share of the samples they and their callees took:
+#     "profile: WHAT: samples N" and "profile: WHAT: TOTAL% SELF% SYMBOL".
 # harness/bench_table.py turns them into the table and the plot.
 form=${1:-short}
 runs=${2:-1}
@@ -42,14 +47,16 @@ for t in write_bw read_bw send_bw write_lat read_lat; do
 	*) args="-s 64 -n $lat_iters" ;;
 	esac
 	said=
-	for mem in plain udmabuf system_heap; do
-		case $mem in
-		plain) memarg= ;;
-		udmabuf) memarg=--use_udmabuf ;;
-		system_heap) memarg=--use_dma_heap=system ;;
-		esac
-		i=1
-		while [ "$i" -le "$runs" ]; do
+	# Run by run, the three memories in turn: a drift of the emulator's
+	# speed over the minutes weighs on each alike.
+	i=1
+	while [ "$i" -le "$runs" ]; do
+		for mem in plain udmabuf system_heap; do
+			case $mem in
+			plain) memarg= ;;
+			udmabuf) memarg=--use_udmabuf ;;
+			system_heap) memarg=--use_dma_heap=system ;;
+			esac
 			timeout 120 "$bin/ib_$t" -d rxe0 -x 1 -F $args $memarg \
 				>/tmp/server.log 2>&1 &
 			spid=$!
@@ -75,7 +82,24 @@ for t in write_bw read_bw send_bw write_lat read_lat; do
 				sed 's/^/perftest-out: client: /' /tmp/client.log
 				sed 's/^/perftest-out: server: /' /tmp/server.log
 			fi
-			i=$((i + 1))
 		done
+		i=$((i + 1))
 	done
+done
+
+[ "$form" = full ] && command -v perf >/dev/null || exit 0
+# PART KIND SIZE REPS: registration of 1 MiB and 16 MiB, plain and dma-buf;
+# 100 MRs on one buffer of 1 MiB and of 64 MiB; each a few seconds of the
+# emulated guest, some thousands of samples.
+for p in "reg ibv_reg_mr 1M 10000" "reg udmabuf 1M 10000" "reg system_heap 1M 10000" \
+	"reg system_heap 16M 3000" "reg udmabuf 16M 3000" "nth udmabuf 1M 300" "nth udmabuf 64M 20"; do
+	set -- $p
+	what="$1 $2 $3"
+	perf record -q -N -F 4000 -g -o /tmp/perf.data -- \
+		/kselftest/harness/dmabuf_bench full -d rxe0 -o "$1" -k "$2" -s "$3" -r "$4" \
+		>/tmp/profiled.log 2>&1 || { echo "profile: $what: perf record failed"; sed 's/^/profile-out: /' /tmp/profiled.log; continue; }
+	perf report -i /tmp/perf.data --stdio --children --sort sym -g none --percent-limit 3 2>/dev/null |
+		sed -n 's/^# Samples: \([0-9.]*[KM]*\) .*/profile: '"$what"': samples \1/p; s/^ *\([0-9.]*%\) *\([0-9.]*%\) *\(\[.\]\) \(.*\)$/profile: '"$what"': \1 \2 \3 \4/p' |
+		head -n 31
+	rm -f /tmp/perf.data
 done

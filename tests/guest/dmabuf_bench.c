@@ -4,7 +4,7 @@
  * against ordinary memory regions, on rxe0 and siw0.
  *
  *	dmabuf_bench short|full [-s SIZE] [-r REPS] [-t SECONDS] [-m MSG]
- *		[-c ORDER]
+ *		[-c ORDER] [-o PART] [-k KIND] [-d DEV]
  *
  * short: one size (1 MiB), 5 repetitions, 2 s per throughput figure.
  * full: 4 KiB to 256 MiB, 9 repetitions, 10 s per throughput figure. What
@@ -15,7 +15,10 @@
  * -s sets the one size, -r the repetitions, -t the seconds of each
  * throughput figure, -m its message size (64 KiB), -c the test exporter's
  * chunk order (0: chunks of one page, each an entry of the scatter table,
- * its worst case; its moves keep the order).
+ * its worst case; its moves keep the order). -o runs one part alone (reg,
+ * nth, remap or bw), -k one kind of memory in reg and nth (ibv_reg_mr,
+ * udmabuf, system_heap, test_exporter), -d one device (rxe0 or siw0):
+ * what harness/guest-bench.sh runs under perf to see where the time goes.
  *
  *  1. reg, dereg: ibv_reg_mr() of touched anonymous memory against
  *     ibv_reg_dmabuf_mr() of a udmabuf (memfd pages), a buffer of the
@@ -112,6 +115,9 @@ struct opts {
 	int reps;
 	double seconds;
 	size_t msg;
+	const char *only;		/* -o: one part */
+	int kind;			/* -k: one kind, or -1 */
+	const char *dev;		/* -d: one device */
 };
 
 struct dev {
@@ -402,6 +408,8 @@ static void bench_reg(const struct dev *d, const struct opts *o)
 		plain_reg = 0;
 		plain_dereg = 0;
 		for (k = 0; k < NR_KINDS; k++) {
+			if (o->kind >= 0 && k != o->kind)
+				continue;
 			buf_init(&b, k, size);
 			why = no_room(size, 1);
 			if (!why)
@@ -472,6 +480,8 @@ static void bench_nth_size(const struct dev *d, const struct opts *o,
 	for (j = 0; j < ARRAY_SIZE(nth); j++)
 		t[j] = calloc(o->reps, sizeof(double));
 	for (k = 0; k < NR_KINDS; k++) {
+		if (o->kind >= 0 && k != o->kind)
+			continue;
 		why = no_room(size, 1);
 		if (why) {
 			put_skip("nth_mr", d->name, kind_names[k], size, why);
@@ -908,6 +918,12 @@ static int bench_bw(const struct dev *d, struct pair *p, const struct opts *o)
 	return 0;
 }
 
+/* Whether -o leaves @part to run. */
+static bool runs(const struct opts *o, const char *part)
+{
+	return !o->only || !strcmp(o->only, part);
+}
+
 static void bench_dev(struct dev *d, const struct opts *o)
 {
 	struct pair p = { 0 };
@@ -919,8 +935,12 @@ static void bench_dev(struct dev *d, const struct opts *o)
 		put_skip("all", d->name, "all", 0, "no such RDMA device");
 		goto out;
 	}
-	bench_reg(d, o);
-	bench_nth(d, o);
+	if (runs(o, "reg"))
+		bench_reg(d, o);
+	if (runs(o, "nth"))
+		bench_nth(d, o);
+	if (!runs(o, "remap") && !runs(o, "bw"))
+		goto out;
 	if (!d->moves) {
 		na = "siw pins its dma-bufs (no move) and connects QPs only through the iWARP CM";
 		put_skip("remap", d->name, kind_names[TEST_EXPORTER], 0, na);
@@ -932,7 +952,7 @@ static void bench_dev(struct dev *d, const struct opts *o)
 		pair_destroy(&p);
 		goto out;
 	}
-	if (!bench_remap(d, &p, o))
+	if ((!runs(o, "remap") || !bench_remap(d, &p, o)) && runs(o, "bw"))
 		bench_bw(d, &p, o);
 	pair_destroy(&p);
 out:
@@ -965,7 +985,8 @@ static size_t parse_size(const char *s)
 static void print_usage(void)
 {
 	printf("usage: dmabuf_bench short|full [-s SIZE] [-r REPS] [-t SECONDS]\n"
-	       "                    [-m MSG] [-c ORDER]\n"
+	       "                    [-m MSG] [-c ORDER] [-o reg|nth|remap|bw]\n"
+	       "                    [-k KIND] [-d rxe0|siw0]\n"
 	       "  short: one size (1M), 5 repetitions, 2 s per throughput figure\n"
 	       "  full: 4K to 256M, 9 repetitions, 10 s per throughput figure\n"
 	       "A benchmark (bench: lines), not a test: without a form, nothing runs.\n");
@@ -979,6 +1000,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		return -1;
 	o->form = argv[1];
 	o->msg = 64 * KiB;
+	o->kind = -1;
 	if (!strcmp(o->form, "short")) {
 		o->one_size = MiB;
 		o->reps = 5;
@@ -992,7 +1014,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		return -1;
 	}
 	/* getopt() takes the form for the program's name. */
-	while ((c = getopt(argc - 1, argv + 1, "s:r:t:m:c:")) != -1) {
+	while ((c = getopt(argc - 1, argv + 1, "s:r:t:m:c:o:k:d:")) != -1) {
 		switch (c) {
 		case 's':
 			o->one_size = parse_size(optarg);
@@ -1019,6 +1041,24 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			chunk_order = atoi(optarg);
 			if (chunk_order > DMABUF_TEST_MAX_CHUNK_ORDER)
 				return -1;
+			break;
+		case 'o':
+			if (strcmp(optarg, "reg") && strcmp(optarg, "nth") &&
+			    strcmp(optarg, "remap") && strcmp(optarg, "bw"))
+				return -1;
+			o->only = optarg;
+			break;
+		case 'k':
+			for (o->kind = 0; o->kind < NR_KINDS; o->kind++)
+				if (!strcmp(optarg, kind_names[o->kind]))
+					break;
+			if (o->kind == NR_KINDS)
+				return -1;
+			break;
+		case 'd':
+			if (strcmp(optarg, "rxe0") && strcmp(optarg, "siw0"))
+				return -1;
+			o->dev = optarg;
 			break;
 		default:
 			return -1;
@@ -1071,7 +1111,8 @@ int main(int argc, char **argv)
 	       mem_available() / (long)MiB);
 	t0 = now_us();
 	for (i = 0; i < ARRAY_SIZE(devs); i++)
-		bench_dev(&devs[i], &o);
+		if (!o.dev || !strcmp(o.dev, devs[i].name))
+			bench_dev(&devs[i], &o);
 	printf("bench: summary form=%s figures=%u skipped=%u errors=%u seconds=%.0f\n",
 	       o.form, figures, skipped, errors, (now_us() - t0) / 1e6);
 	return errors ? KSFT_FAIL : KSFT_PASS;

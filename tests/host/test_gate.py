@@ -614,6 +614,18 @@ class Gate(unittest.TestCase):
         self.assertIn('| write_bw | udmabuf | 79.9 | MB/sec |  | 79.9 | 1.00 | 1/1 |', md)
         self.assertIn('only the ratios mean something', md)
 
+    def test_bench_table_shows_where_the_time_goes(self):
+        import bench_table
+        c = ('profile: reg system_heap 1M: samples 12K\n'
+             'profile: reg system_heap 1M: 81.20% 0.10% [k] ib_uverbs_ioctl\n'
+             'profile: reg system_heap 1M: 40.02% 39.50% [k] dma_map_sg_attrs\n'
+             'profile: nth udmabuf 1M: perf record failed\n')
+        md = '\n'.join(bench_table.profiles(c))
+        self.assertIn('#### reg system_heap 1M (12K samples)', md)
+        self.assertIn('| 40.02% | 39.50% | kernel | `dma_map_sg_attrs` |', md)
+        self.assertNotIn('nth udmabuf', md)
+        self.assertEqual(bench_table.profiles('bench: summary form=full\n'), [])
+
 
 class Twin(unittest.TestCase):
     """The two-machine tests: results.twin() on OUT/twin/{ours,peer}."""
