@@ -57,6 +57,7 @@ for t in write_bw read_bw send_bw write_lat read_lat; do
 			udmabuf) memarg=--use_udmabuf ;;
 			system_heap) memarg=--use_dma_heap=system ;;
 			esac
+			t0=$(cut -d' ' -f1 /proc/uptime)
 			timeout 120 "$bin/ib_$t" -d rxe0 -x 1 -F $args $memarg \
 				>/tmp/server.log 2>&1 &
 			spid=$!
@@ -68,6 +69,7 @@ for t in write_bw read_bw send_bw write_lat read_lat; do
 			timeout 120 "$bin/ib_$t" -d rxe0 -x 1 -F $args $memarg "$server" \
 				>/tmp/client.log 2>&1
 			rc=$?
+			crc=$rc
 			wait $spid
 			src=$?
 			[ "$rc" -ne 0 ] || rc=$src
@@ -79,8 +81,14 @@ for t in write_bw read_bw send_bw write_lat read_lat; do
 			row=$(sed -n 's/^ *\([0-9][0-9]* .*\)$/\1/p' /tmp/client.log | tail -n 1)
 			echo "perftest: test=$t mem=$mem run=$i/$runs exit=$rc result: $row"
 			if [ "$rc" -ne 0 ] || [ -z "$row" ]; then
+				# The server's exit 124: its 120 s were out.
+				echo "perftest-out: $(cut -d' ' -f1 /proc/uptime) s (started at $t0), client exit $crc, server exit $src"
 				sed 's/^/perftest-out: client: /' /tmp/client.log
 				sed 's/^/perftest-out: server: /' /tmp/server.log
+				for c in /sys/class/infiniband/rxe0/ports/1/hw_counters/*; do
+					printf '%s=%s ' "${c##*/}" "$(cat "$c")"
+				done | sed 's/^/perftest-out: rxe0: /'
+				echo
 			fi
 		done
 		i=$((i + 1))
