@@ -93,6 +93,7 @@ for c in $(git rev-list --reverse base..HEAD); do
 		reconfig=false
 	step "patch $i: $subject: building $(echo $dirs)$($reconfig && echo ', configured again')"
 	touch "$stamp"
+	t=$(date +%s)
 	if ! { { ! $reconfig || "$TOP/harness/config.sh" --partial; } && build_dirs "$c" $dirs; } \
 		>>"$log" 2>&1 </dev/null; then
 		grep -E 'error|Error|Stop' "$log" | tail -n 20 >&2 || true
@@ -106,4 +107,5 @@ for c in $(git rev-list --reverse base..HEAD); do
 	else
 		row pass "$i" "$subject"
 	fi
+	echo "    patch $i: $(($(date +%s) - t)) s"
 done

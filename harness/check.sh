@@ -11,6 +11,9 @@ rm -f "$OUT/results.txt" "$OUT/console.log" "$OUT/tap.log" "$OUT"/*-build.rc \
 	"$OUT"/{perftest,pyverbs,peer}-build.log
 finish() { python3 "$h/results.py" "$OUT" "$LINUX"; exit $?; }
 t0=$(date +%s)
+# took NAME: the time since the last mark, for the last line's breakdown.
+last=$t0 took=()
+took() { local now; now=$(date +%s); took+=("$1 $((now - last)) s"); last=$now; }
 
 "$h/deps.sh" && "$h/fetch-base.sh" || { record fail "setup: base tree and packages"; finish; }
 if "$h/rdma-core.sh"; then
@@ -35,6 +38,7 @@ recorded "lint: checkpatch and kernel-doc" "$h/lint.sh"
 step "testing the gate (tests/host/test_gate.py)"
 recorded "harness: gate self-test" \
 	env LINUX="$LINUX" python3 "$TOP/tests/host/test_gate.py" --rows >>"$OUT/results.txt"
+took "setup and lint"
 
 # perftest (make bench's short form runs in the guest), rdma-core's
 # pyverbs tests and the two-machine tests' peer (Debian 12's kernel, and
@@ -65,6 +69,7 @@ if [ "${BUILD_EACH:-1}" = 1 ]; then
 else
 	record skip "build: patch by patch" "BUILD_EACH=0"
 fi
+took "patch by patch"
 step "waiting for the perftest, pyverbs and peer builds (out/*-build.log)"
 wait "$userspace_job"
 for s in perftest pyverbs peer; do
@@ -79,8 +84,8 @@ if [ "$twin" = 1 ]; then
 		twin=0
 	fi
 fi
+took "waiting for perftest, pyverbs and the peer"
 "$h/config.sh" || { record fail "build: configuration at the series' head"; finish; }
-recorded "lint: W=1 and sparse" "$h/warnings.sh"
 if "$h/build.sh"; then
 	record pass "build: bzImage with the whole series" \
 		"$(grep -c 'warning:' "$OUT/build.log") compiler warnings"
@@ -88,18 +93,22 @@ else
 	record fail "build: bzImage with the whole series" "see out/build.log"
 	finish
 fi
+took "the full build"
 if ! { "$h/guest-tests.sh" && "$h/initramfs.sh"; }; then
 	record fail "guest: tests and initramfs build" "see above"
 	finish
 fi
-# The series' files with Debian 11's own configuration (modules,
-# move_notify off), and cross-built for arm64 with W=1 and sparse: builds
-# in trees of their own, run at nice 19 beside the guests below, whose
+# W=1 and sparse on the series' files, the series' files with Debian 11's
+# own configuration (modules, move_notify off), and cross-built for arm64
+# with W=1 and sparse: run at nice 19 beside the guests below, whose
 # emulated CPUs leave a host core idle much of the time (the guests keep
-# their priority; the builds only read the kernel tree).
-step "building with Debian's config, then for arm64, beside the guests (nice 19; out/side-builds.log)"
+# their priority). The first recompiles objects of the build tree the
+# guests' kernel was linked from (the next build.sh compiles them again),
+# the others use trees of their own; all only read the kernel tree.
+step "W=1 and sparse, then Debian's config and arm64, beside the guests (nice 19; out/side-builds.log)"
 (
 	renice -n 19 -p "$BASHPID" >/dev/null
+	recorded "lint: W=1 and sparse" "$h/warnings.sh"
 	recorded "debian config: build" "$h/debian-build.sh"
 	recorded "arm64: build" "$h/arm64-build.sh"
 ) >"$OUT/side-builds.log" 2>&1 &
@@ -119,10 +128,12 @@ if [ "$(cat "$OUT/pyverbs-build.rc")" != 0 ]; then
 	export PYVERBS_RUNS=0
 fi
 "$h/boot.sh" check || true    # results.py judges what the guest left
+took "main guest"
 # rxe's requester against a scripted responder on the host, which decides
 # when each ACK comes and checks every resent packet (results.py judges
 # out/wire/).
 "$h/wire.sh" || record fail "wire: the guest finishes" "see out/wire/console.log"
+took "wire"
 # Two machines: our kernel and a peer running Debian 12's stock kernel and
 # rdma-core, joined by virtual links (results.py judges out/twin/; make
 # twin runs them alone, TWIN=0 leaves them out).
@@ -131,8 +142,10 @@ if [ "$twin" = 1 ]; then
 elif [ "${TWIN:-1}" != 1 ]; then
 	record skip "twin: two machines" "TWIN=0"
 fi
-step "waiting for the builds with Debian's config and for arm64"
+took "twin"
+step "waiting for W=1 and sparse and the builds with Debian's config and for arm64"
 wait "$side_job"
+took "waiting for the side builds"
 sed 's/^/    /' "$OUT/side-builds.log"
 # The short form's table and plot (numbers from the debug kernel: not judged).
 if python3 "$h/bench_table.py" "$OUT/console.log" "$OUT/bench-short" >"$OUT/bench-short.log" 2>&1; then
@@ -151,5 +164,6 @@ if [ "${MODULES_GUEST:-0}" = 1 ]; then
 else
 	record skip "modules guest: build and boot" "make modules-guest (MODULES_GUEST=0)"
 fi
-echo "    make check took $(($(date +%s) - t0)) s"
+took "the rest"
+echo "    make check took $(($(date +%s) - t0)) s: $(IFS=,; echo "${took[*]}" | sed 's/,/, /g')"
 finish

@@ -146,7 +146,12 @@ elif [ "$mode" = soak ]; then
 	say "soak: exit=$?"
 elif [ "$mode" = check ] || [ "$mode" = modules ] || [ -z "$mode" ]; then
 	say "kselftests: start"
-	/kselftest/run_kselftest.sh >$tap 2>&1
+	# harness.ksft=COLLECTION[:TEST],... (KSELFTESTS=): only those.
+	only=
+	for t in $(sed -n 's/.*harness.ksft=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' '); do
+		case $t in *:*) only="$only -t $t" ;; *) only="$only -c $t" ;; esac
+	done
+	/kselftest/run_kselftest.sh $only >$tap 2>&1
 	say "kselftests: done"
 fi
 # Unload at once: the fail-nth sweep, the last kselftest, has just released
