@@ -15,5 +15,5 @@ rm -rf "$root"
 mkdir -p "$root/usr/bin"
 cp -L "$perf" "$root/usr/bin/perf"
 echo "$perf" | elf_libs | while IFS= read -r l; do copy_under "$root" "$l"; done
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/perf.cpio.gz"
+cpio_pack "$root" "$OUT/perf.cpio.gz"
 echo "==> perf.cpio.gz: $(du -h "$OUT/perf.cpio.gz" | cut -f1) ($(dpkg-query -W -f='linux-perf ${Version}' linux-perf))"

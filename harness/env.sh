@@ -21,6 +21,9 @@ RC_PREFIX=/usr/local/rdma-dmabuf-mr
 JOBS=${JOBS:-$(nproc)}
 
 die() { echo "error: $*" >&2; exit 1; }
+# cpio_pack DIR FILE: DIR's tree as a gzipped newc archive, an initramfs or a
+# part of one (the kernel unpacks concatenated archives in turn).
+cpio_pack() { (cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$2"; }
 step() { echo "==> $*"; }
 
 # record pass|fail|skip NAME [DETAIL]: one row of out/results.txt.

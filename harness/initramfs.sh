@@ -76,5 +76,5 @@ cp "$TOP/harness/guest-init.sh" "$root/init"
 cp "$TOP/harness/guest-demo.sh" "$root/demo.sh"
 chmod +x "$root/init" "$root/demo.sh"
 
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/initramfs.cpio.gz"
+cpio_pack "$root" "$OUT/initramfs.cpio.gz"
 echo "==> initramfs: $(du -h "$OUT/initramfs.cpio.gz" | cut -f1)"

@@ -43,7 +43,7 @@ kmod=$(command -v kmod) || die "no kmod on the host"
 copy_under "$root" "$kmod"
 for t in modprobe rmmod lsmod insmod depmod; do ln -s "$kmod" "$root/sbin/$t"; done
 echo "$kmod" | elf_libs | while IFS= read -r l; do copy_under "$root" "$l"; done
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$mout/modules.cpio.gz"
+cpio_pack "$root" "$mout/modules.cpio.gz"
 cat "$OUT/initramfs.cpio.gz" "$mout/modules.cpio.gz" >"$mout/initramfs.cpio.gz"
 echo "==> modules guest initramfs: $(du -h "$mout/initramfs.cpio.gz" | cut -f1)," \
 	"$(find "$root/lib/modules" -name '*.ko' | wc -l) modules"

@@ -82,6 +82,6 @@ printf '%s\n' "$kmod" "${bins[@]}" "${provs[@]}" | elf_libs |
 echo "Debian's rdma-core $(dpkg-query -W -f='${Version}' libibverbs1)" >"$root/etc/rdma-core-version"
 cp "$TOP/harness/peer-init.sh" "$root/init"
 chmod +x "$root/init"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/peer.cpio.gz"
+cpio_pack "$root" "$OUT/peer.cpio.gz"
 echo "==> peer: $PEER_PKG $PEER_VERSION, $(find "$root/lib/modules" -name '*.ko*' | wc -l) modules," \
 	"initramfs $(du -h "$OUT/peer.cpio.gz" | cut -f1)"

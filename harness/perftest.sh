@@ -44,7 +44,7 @@ pack() {
 		while IFS= read -r l; do copy_under "$root" "$l"; done
 	cp "$TOP/harness/guest-bench.sh" "$root/bench.sh"
 	chmod +x "$root/bench.sh"
-	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/perftest.cpio.gz"
+	cpio_pack "$root" "$OUT/perftest.cpio.gz"
 	echo "==> perftest.cpio.gz: $(du -h "$OUT/perftest.cpio.gz" | cut -f1)"
 }
 

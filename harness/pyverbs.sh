@@ -58,5 +58,5 @@ $PY -m compileall -q "$root/usr/lib/python$pyver" "$root$prefix" >/dev/null || t
 } >"$root$prefix/env"
 cp "$TOP/harness/guest-pyverbs.sh" "$root/pyverbs.sh"
 chmod +x "$root/pyverbs.sh"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/pyverbs.cpio.gz"
+cpio_pack "$root" "$OUT/pyverbs.cpio.gz"
 echo "==> pyverbs.cpio.gz: $(du -h "$OUT/pyverbs.cpio.gz" | cut -f1)"
