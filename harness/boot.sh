@@ -5,8 +5,9 @@
 # out/console.log and, for "run", "soak" and "bench", to the terminal; the
 # kselftests' TAP comes out of the second serial port into out/tap.log.
 # The whole boot has a time limit. KSELFTESTS=COLLECTION[:TEST],... runs
-# only those kselftests in "check" (a quick loop: results.py then reports the
-# others missing). BOOT_APPEND adds to the kernel command line; NIC replaces "-nic none" (QEMU's network options), SMP the vCPUs. "run" and "soak" exit non-zero if the demo or the soak failed or the
+# only those kselftests in "check", in the order the full run has them (a
+# quick loop: results.py then reports the others missing; make check unsets
+# it). BOOT_APPEND adds to the kernel command line; NIC replaces "-nic none" (QEMU's network options), SMP the vCPUs. "run" and "soak" exit non-zero if the demo or the soak failed or the
 # console shows a report.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -36,12 +37,11 @@ rm -f "$OUT/console.log" "$OUT/tap.log"
 # "bench", the BENCH form (full) BENCH_RUNS times (3); in "check" on
 # x86_64, the short form once after the kselftests, so that it cannot rot
 # (BENCH=none leaves it out).
-initrd=${INITRD:-$OUT/initramfs.cpio.gz} extra=${KSELFTESTS:+harness.ksft=$KSELFTESTS} runs=0
-bench=none parts=()
+initrd=${INITRD:-$OUT/initramfs.cpio.gz} extra='' runs=0 bench=none parts=()
 case $mode in
 check)
 	runs=${PYVERBS_RUNS:-1}
-	extra="$extra harness.pyverbs_nohw=${PYVERBS_NOHW:-1}"
+	extra="harness.pyverbs_nohw=${PYVERBS_NOHW:-1}${KSELFTESTS:+ harness.ksft=$KSELFTESTS}"
 	[ "${ARCH:-}" = arm64 ] || bench=${BENCH:-short}
 	;;
 pyverbs) runs=${PYVERBS_RUNS:-10} ;;

@@ -98,6 +98,7 @@ for c in $(git rev-list --reverse base..HEAD); do
 		>>"$log" 2>&1 </dev/null; then
 		grep -E 'error|Error|Stop' "$log" | tail -n 20 >&2 || true
 		row fail "$i" "$subject: does not build (see out/build-each.log)"
+		echo "    patch $i: $(($(date +%s) - t)) s, failed"
 		continue
 	fi
 	missing=$(compiled_since "$stamp" $(git diff --name-only --diff-filter=AM "$c^" "$c" -- '*.c'))

@@ -7,10 +7,12 @@ set -uo pipefail
 
 h=$TOP/harness
 mkdir -p "$OUT"
-rm -f "$OUT/results.txt" "$OUT/console.log" "$OUT/tap.log" "$OUT"/*-build.rc \
+rm -f "$OUT/results.txt" "$OUT/side-results.txt" "$OUT/console.log" "$OUT/tap.log" "$OUT"/*-build.rc \
 	"$OUT"/{perftest,pyverbs,peer}-build.log
 finish() { python3 "$h/results.py" "$OUT" "$LINUX"; exit $?; }
 t0=$(date +%s)
+# Every kselftest: KSELFTESTS is boot.sh's quick loop.
+unset KSELFTESTS
 # took NAME: the time since the last mark, for the last line's breakdown.
 last=$t0 took=()
 took() { local now; now=$(date +%s); took+=("$1 $((now - last)) s"); last=$now; }
@@ -59,11 +61,10 @@ userspace_job=$!
 
 # Patch by patch first, on whatever the build tree holds (nothing, on a
 # new machine): its first step configures and prepares the tree, and each
-# step compiles the directories its patch changes. Then W=1 and sparse on
-# the series' files at the head, and only then the full build, which
-# compiles the rest of the kernel and those files once more with the
-# normal flags: a cold run compiles the series' directories once per
-# state of the series, and links the kernel once.
+# step compiles the directories its patch changes. Then the full build,
+# which compiles the rest of the kernel: a cold run compiles the series'
+# directories once per state of the series, and links the kernel once
+# (W=1 and sparse come later, beside the guests).
 if [ "${BUILD_EACH:-1}" = 1 ]; then
 	recorded "build: patch by patch" "$h/build-each.sh"
 else
@@ -98,6 +99,7 @@ if ! { "$h/guest-tests.sh" && "$h/initramfs.sh"; }; then
 	record fail "guest: tests and initramfs build" "see above"
 	finish
 fi
+took "guest tests and initramfs"
 # W=1 and sparse on the series' files, the series' files with Debian 11's
 # own configuration (modules, move_notify off), and cross-built for arm64
 # with W=1 and sparse: run at nice 19 beside the guests below, whose
@@ -108,6 +110,9 @@ fi
 step "W=1 and sparse, then Debian's config and arm64, beside the guests (nice 19; out/side-builds.log)"
 (
 	renice -n 19 -p "$BASHPID" >/dev/null
+	# Rows of their own, appended once they are done: recorded counts the
+	# failures of its step in the file it writes.
+	export RESULTS=$OUT/side-results.txt
 	recorded "lint: W=1 and sparse" "$h/warnings.sh"
 	recorded "debian config: build" "$h/debian-build.sh"
 	recorded "arm64: build" "$h/arm64-build.sh"
@@ -145,6 +150,7 @@ fi
 took "twin"
 step "waiting for W=1 and sparse and the builds with Debian's config and for arm64"
 wait "$side_job"
+cat "$OUT/side-results.txt" >>"$OUT/results.txt" 2>/dev/null
 took "waiting for the side builds"
 sed 's/^/    /' "$OUT/side-builds.log"
 # The short form's table and plot (numbers from the debug kernel: not judged).
@@ -165,5 +171,6 @@ else
 	record skip "modules guest: build and boot" "make modules-guest (MODULES_GUEST=0)"
 fi
 took "the rest"
-echo "    make check took $(($(date +%s) - t0)) s: $(IFS=,; echo "${took[*]}" | sed 's/,/, /g')"
+printf -v line '%s; ' "${took[@]}"
+echo "    make check took $(($(date +%s) - t0)) s: ${line%; }"
 finish

@@ -26,17 +26,18 @@ die() { echo "error: $*" >&2; exit 1; }
 cpio_pack() { (cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$2"; }
 step() { echo "==> $*"; }
 
-# record pass|fail|skip NAME [DETAIL]: one row of out/results.txt.
-record() { printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$OUT/results.txt"; }
+# record pass|fail|skip NAME [DETAIL]: one row of out/results.txt, or of
+# $RESULTS (check.sh's steps beside the guests write a file of their own).
+record() { printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"${RESULTS:-$OUT/results.txt}"; }
 # recorded NAME CMD...: run a step that records its own rows; if it exits
 # non-zero without recording a failure, record one for it under NAME.
 recorded() {
-	local name=$1 before rc
+	local name=$1 res=${RESULTS:-$OUT/results.txt} before rc
 	shift
-	before=$(cat "$OUT/results.txt" 2>/dev/null | grep -c '^fail')
+	before=$(cat "$res" 2>/dev/null | grep -c '^fail')
 	"$@"
 	rc=$?
-	[ "$rc" -eq 0 ] || [ "$(cat "$OUT/results.txt" 2>/dev/null | grep -c '^fail')" -gt "$before" ] ||
+	[ "$rc" -eq 0 ] || [ "$(cat "$res" 2>/dev/null | grep -c '^fail')" -gt "$before" ] ||
 		record fail "$name" "exited $rc without recording a failure (see its output above)"
 	return "$rc"
 }

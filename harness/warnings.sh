@@ -11,7 +11,7 @@
 # fails. One result line per file in out/results.txt.
 #
 # The objects are rebuilt with other flags, so the next build.sh rebuilds
-# them again; check.sh runs this before its full build.
+# them again; check.sh runs this after its full build, beside the guests.
 #
 # WARN_ARCH=arm64 (with ARCH, CROSS_COMPILE and KBUILD of a configured
 # cross build tree, as harness/arm64-build.sh sets them): the same for the
@@ -20,7 +20,7 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
-res=$OUT/results.txt
+res=${RESULTS:-$OUT/results.txt}
 tag=${WARN_ARCH:+$WARN_ARCH }
 log=$OUT/warnings${WARN_ARCH:+-$WARN_ARCH}.log
 st=tools/testing/selftests
