@@ -37,6 +37,7 @@ write)
 	echo "series/: $n patches and a cover letter written from $LINUX"
 	;;
 check)
+	mkdir -p "$OUT"
 	if ! diff -ru "$TOP/series" "$tmp" >"$OUT/series.diff" 2>&1; then
 		echo "series/ differs from what the tree produces (see out/series.diff);" \
 			"run 'make series' after committing in $LINUX" >&2
