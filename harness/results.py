@@ -435,10 +435,15 @@ def bench(tally, console):
             got = rows.get((t, m), [])
             good = [r for rc, r in got if rc == '0' and width and len(r) == width]
             ok = len(got) == runs and len(good) == runs
+            if ok:
+                detail = ' '.join(good[0])
+                if (t, m) in notes:
+                    detail += ' (perftest: %s)' % notes[(t, m)]
+            else:
+                detail = '%d of %d run(s) with a result row%s' % (
+                    len(good), runs, '' if width else ', no column header')
             tally.add('bench', 'pass' if ok else 'fail', 'perftest ib_%s, %s memory' % (t, m),
-                      ' '.join(good[0]) + (' (perftest: %s)' % notes[(t, m)]
-                                           if (t, m) in notes else '') if ok else '%d of %d run(s) with a result row%s' % (
-                          len(good), runs, '' if width else ', no column header'))
+                      detail)
     done = re.search(HARNESS_LINE + r'bench: done$', console, re.M)
     if not done:
         tally.add('bench', 'fail', 'finished', 'no "harness: bench: done" (see out/console.log)')
