@@ -24,8 +24,9 @@
  *     ibv_reg_dmabuf_mr() of a udmabuf (memfd pages), a buffer of the
  *     system dma-heap and one of the test exporter; each size registered
  *     and deregistered REPS times.
- *  2. nth_mr: the 1st, 2nd and 100th MR on one buffer of 1 MiB and one of
- *     64 MiB: later MRs share the first one's attachment and mapping.
+ *  2. nth_mr: the 1st, 2nd and 100th MR on one buffer of 4 KiB, one of
+ *     1 MiB and one of 64 MiB: later MRs share the first one's attachment
+ *     and mapping.
  *  3. remap: from the end of a move of the test exporter's buffer
  *     (DMABUF_TEST_IOCTL_MOVE, which copies it: the "move" figure) to the
  *     completion of the first RDMA WRITE into its MR, against a
@@ -78,8 +79,12 @@
 #define ACCESS		(IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 			 IBV_ACCESS_REMOTE_READ)
 #define NTH_MRS		100		/* MRs on one buffer */
-/* Their buffers in the full form: a registration's fixed cost weighs, or not */
-static const size_t nth_sizes[] = { MiB, 64 * MiB };
+/*
+ * Their buffers in the full form: a page, whose second MR costs what any
+ * registration does (the floor of the others' second MRs); 1 MiB, where that
+ * fixed cost weighs; 64 MiB, where it does not.
+ */
+static const size_t nth_sizes[] = { 4 * KiB, MiB, 64 * MiB };
 #define DEPTH		16		/* RDMA WRITEs in flight */
 #define BW_SIZE		MiB		/* the throughput's target buffer */
 #define FIRST_WRITE	4096		/* the WRITE after a move or a reg */

@@ -614,6 +614,26 @@ class Gate(unittest.TestCase):
         self.assertIn('| write_bw | udmabuf | 79.9 | MB/sec |  | 79.9 | 1.00 | 1/1 |', md)
         self.assertIn('only the ratios mean something', md)
 
+    def test_bench_table_shows_the_floor_of_a_second_mr(self):
+        import bench_table
+        line = ('bench: nth_mr dev=rxe0 kind=udmabuf size=%d n=5 us=%s min_us=1 max_us=1 '
+                'nth=%d vs_first=1\n')
+        c = self.bench_console() + ''.join(line % f for f in (
+            (4096, '20.0', 1), (4096, '18.0', 2), (1048576, '60.0', 1), (1048576, '24.0', 2)))
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'console.log')
+            with open(path, 'w') as f:
+                f.write(c)
+            with contextlib.redirect_stdout(io.StringIO()):
+                bench_table.main([path, d, '--no-plot'])
+            with open(os.path.join(d, 'bench.md')) as f:
+                md = f.read()
+        # Judged at 1 MiB only, the page's second MR (18 us) its floor.
+        self.assertIn('| a second dma-buf MR on the same buffer <= 0.2x the first, at 1 MiB '
+                      '| NOT met | ratio(s) 0.40; floor, a second MR on a buffer of one page '
+                      'against this first: 0.30 |', md)
+        self.assertNotIn('the first, at 4 KiB', md)
+
     def test_bench_table_shows_where_the_time_goes(self):
         import bench_table
         c = ('profile: reg system_heap 1M: samples 12K\n'
