@@ -113,15 +113,19 @@ class Table:
     def row(self, *cells):
         self.lines.append('| ' + ' | '.join(str(c) for c in cells) + ' |')
 
-    def target(self, name, ratios, ok, note=''):
+    def target(self, name, ratios, ok, note='', labels=None):
         """ratios: the medians the target is judged on; ok: each one's test;
-        note: said after them (a measured floor, say)."""
+        note: said after them (a measured floor, say); labels: what each
+        ratio is of, said before it."""
         if not ratios:
             self.targets.append((name, 'not measured', 'no figure in this run'))
             return
         met = all(ok(r) for r in ratios)
+        shown = [fmt(r) for r in ratios]
+        if labels:
+            shown = ['%s %s' % (label, r) for label, r in zip(labels, shown)]
         self.targets.append((name, 'met' if met else 'NOT met',
-                             'ratio(s) %s%s' % (', '.join(fmt(r) for r in ratios), note)))
+                             'ratio(s) %s%s' % (', '.join(shown), note)))
 
 
 def registration(t, figures):
@@ -166,7 +170,7 @@ def registration(t, figures):
 
     t.section('A second and a hundredth MR on one buffer (us per registration)',
               ['device', 'memory', 'size', 'nth', 'reg', 'spread', 'vs first'])
-    second, floor = {}, {}
+    second, floor, labels = {}, {}, {}
     for key in sorted(k for k in figures if k[0] == 'nth_mr'):
         runs = figures[key]
         v = med([float(r['us']) for r in runs])
@@ -178,6 +182,7 @@ def registration(t, figures):
             continue
         if key[3] >= MiB:
             second.setdefault(key[3], []).append(ratio)
+            labels.setdefault(key[3], []).append('%s %s' % (key[1], key[2]))
             continue
         # A second MR on a buffer of a page: what any registration costs
         # whatever its size, against the first MR of each larger buffer.
@@ -195,7 +200,8 @@ def registration(t, figures):
             note = ('; floor, a second MR on a buffer of one page against this '
                     'first: %s' % ', '.join(fmt(r) for r in floor[size]))
         t.target('a second dma-buf MR on the same buffer <= 0.2x the first, at %s'
-                 % size_name(size), second[size], lambda r: r <= 0.2, note)
+                 % size_name(size), second[size], lambda r: r <= 0.2, note,
+                 labels[size])
     if not second:
         t.target('a second dma-buf MR on the same buffer <= 0.2x the first', [],
                  lambda r: r <= 0.2)

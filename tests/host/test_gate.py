@@ -630,7 +630,7 @@ class Gate(unittest.TestCase):
                 md = f.read()
         # Judged at 1 MiB only, the page's second MR (18 us) its floor.
         self.assertIn('| a second dma-buf MR on the same buffer <= 0.2x the first, at 1 MiB '
-                      '| NOT met | ratio(s) 0.40; floor, a second MR on a buffer of one page '
+                      '| NOT met | ratio(s) rxe0 udmabuf 0.40; floor, a second MR on a buffer of one page '
                       'against this first: 0.30 |', md)
         self.assertNotIn('the first, at 4 KiB', md)
 
