@@ -245,10 +245,29 @@ def remap(t, figures):
              ratios, lambda r: r <= 2.0)
 
 
+def paired(runs, base_runs):
+    """The ratios of @runs' throughput to @base_runs', slice by slice: each
+    slice against its round's baseline slice (dmabuf_bench takes a slice of
+    every figure in turn, so that the emulator's drift weighs on both
+    alike). None when the slices do not pair up."""
+    if not runs or len(runs) != len(base_runs) or \
+            any(r.get('round') != b.get('round') for r, b in zip(runs, base_runs)):
+        return None
+    return [float(r['MBps']) / float(b['MBps']) for r, b in zip(runs, base_runs)
+            if float(b['MBps']) > 0]
+
+
+def summed(runs, field):
+    vals = [r.get(field) for r in runs]
+    return str(sum(int(v) for v in vals)) if all(v and v.lstrip('-').isdigit() for v in vals) else '?'
+
+
 def write_bw(t, figures):
-    t.section('RDMA WRITE throughput (MB/s) while the exporter moves the buffer',
-              ['device', 'memory', 'moves/s', 'MB/s', 'spread', 'moves', 'held', 'RNR NAKs',
-               'baseline', 'ratio'])
+    t.section('RDMA WRITE throughput (MB/s) while the exporter moves the buffer; '
+              'the ratio: the median of slice-by-slice ratios to the baseline taken in '
+              'the same round',
+              ['device', 'memory', 'moves/s', 'MB/s', 'spread', 'slices', 'moves', 'held',
+               'RNR NAKs', 'baseline', 'ratio', 'ratio spread'])
     plot, r10, r100 = [], [], []
     keys = sorted((k for k in figures if k[0] == 'write_bw'),
                   key=lambda k: (k[1], k[2], int(k[4] or 0)))
@@ -259,13 +278,17 @@ def write_bw(t, figures):
             base_key, base_name = ('write_bw', key[1], 'ibv_reg_mr', key[3], '0'), 'ibv_reg_mr'
         else:
             base_key, base_name = key[:4] + ('0',), 'no moves'
-        base = med([float(r['MBps']) for r in figures.get(base_key, [])])
-        ratio = v / base if base and base_key != key else None
-        t.row(key[1], key[2], key[4], fmt(v), spread(runs, 'MBps'),
-              '/'.join(r.get('moves', '?') for r in runs),
-              '/'.join(r.get('held', '?') for r in runs),
-              '/'.join(r.get('rnr_naks', '?') for r in runs),
-              '%s (%s)' % (fmt(base), base_name) if ratio else '', fmt(ratio) if ratio else '')
+        base_runs = figures.get(base_key, [])
+        base = med([float(r['MBps']) for r in base_runs])
+        ratio, ratios = None, None
+        if base and base_key != key:
+            ratios = paired(runs, base_runs)
+            ratio = med(ratios) if ratios else v / base
+        t.row(key[1], key[2], key[4], fmt(v), spread(runs, 'MBps'), str(len(runs)),
+              summed(runs, 'moves'), summed(runs, 'held'), summed(runs, 'rnr_naks'),
+              '%s (%s)' % (fmt(base), base_name) if ratio else '', fmt(ratio) if ratio else '',
+              '%s-%s' % (fmt(min(ratios)), fmt(max(ratios))) if ratios and len(ratios) > 1
+              else ('of the medians' if ratio else ''))
         if key[2] == 'test_exporter':
             plot.append((key[1], int(key[4]), v))
             if key[4] == '10' and ratio:
@@ -283,12 +306,14 @@ PT_VALUE = {'bw': ('BW average[MB/sec]', 'BW average[MiB/sec]', 'BW average[Gb/s
 
 def perftest(t, pt):
     t.section('perftest on rxe0 (64 KiB messages for bandwidth, 64 B for latency; '
-              '"runs ok": runs that gave a finite result above 0)',
-              ['test', 'memory', 'value', 'unit', 'spread', 'plain memory', 'ratio', 'runs ok'])
+              '"runs ok": runs that gave a finite result above 0; the ratio: the median of '
+              'run-by-run ratios, each run taking the three memories one after the other)',
+              ['test', 'memory', 'value', 'unit', 'spread', 'plain memory', 'ratio',
+               'ratio spread', 'runs ok'])
     bw, lat = [], []
     for test in ('write_bw', 'read_bw', 'send_bw', 'write_lat', 'read_lat'):
         kind = test.split('_')[1]
-        base = None
+        base, base_runs = None, []
         for mem in ('plain', 'udmabuf', 'system_heap'):
             runs = pt.get((test, mem), [])
             if not runs:
@@ -296,15 +321,22 @@ def perftest(t, pt):
             col = next((c for c in PT_VALUE[kind] if any(c in e for _, e in runs)), None)
             # perftest prints 0.00 or inf when its own timing failed (seen
             # for ib_send_bw and ib_read_lat in a TCG guest): not a figure.
-            vals = [float(e[col]) for rc, e in runs
-                    if rc == 0 and col in e and 0 < float(e[col]) < math.inf] if col else []
+            per_run = [float(e[col]) if rc == 0 and col in e and 0 < float(e[col]) < math.inf
+                       else None for rc, e in runs] if col else [None] * len(runs)
+            vals = [x for x in per_run if x is not None]
             v = med(vals)
             if mem == 'plain':
-                base = v
-            ratio = v / base if v is not None and base and mem != 'plain' else None
+                base, base_runs = v, per_run
+            ratio, ratios = None, []
+            if v is not None and base and mem != 'plain':
+                if len(per_run) == len(base_runs):
+                    ratios = [a / b for a, b in zip(per_run, base_runs) if a and b]
+                ratio = med(ratios) if ratios else v / base
             t.row(test, mem, fmt(v), (col or '?').split('[')[-1].rstrip(']'),
                   '%s-%s' % (fmt(min(vals)), fmt(max(vals))) if len(vals) > 1 else '',
                   fmt(base) if mem != 'plain' else '', fmt(ratio) if ratio is not None else '',
+                  '%s-%s' % (fmt(min(ratios)), fmt(max(ratios))) if len(ratios) > 1
+                  else ('of the medians' if ratio is not None and not ratios else ''),
                   '%d/%d' % (len(vals), len(runs)))
             if ratio is not None:
                 (bw if kind == 'bw' else lat).append(ratio)

@@ -3,22 +3,23 @@
  * make bench's measuring program: what memory regions on dma-bufs cost
  * against ordinary memory regions, on rxe0 and siw0.
  *
- *	dmabuf_bench short|full [-s SIZE] [-r REPS] [-t SECONDS] [-m MSG]
- *		[-c ORDER] [-o PART] [-k KIND] [-d DEV]
+ *	dmabuf_bench short|full [-s SIZE] [-r REPS] [-t SECONDS] [-R ROUNDS]
+ *		[-m MSG] [-c ORDER] [-o PART] [-k KIND] [-d DEV]
  *
  * short: one size (1 MiB), 5 repetitions, 2 s per throughput figure.
- * full: 4 KiB to 256 MiB, 9 repetitions, 10 s per throughput figure. What
- * does not fit in the available memory is skipped with a line saying so:
- * in the guest's 1 GiB, the remap of 256 MiB, which holds the old and the
- * new pages at once (boot.sh with GUEST_MEM=2G runs it); udmabuf takes at
- * most 64 MiB in 5.10.
+ * full: 4 KiB to 256 MiB, 9 repetitions, 10 s per throughput figure in 5
+ * rounds of 2 s (see 4). What does not fit in the available memory is
+ * skipped with a line saying so: in the guest's 1 GiB, the remap of 256 MiB,
+ * which holds the old and the new pages at once (boot.sh with GUEST_MEM=2G
+ * runs it); udmabuf takes at most 64 MiB in 5.10.
  * -s sets the one size, -r the repetitions, -t the seconds of each
- * throughput figure, -m its message size (64 KiB), -c the test exporter's
- * chunk order (0: chunks of one page, each an entry of the scatter table,
- * its worst case; its moves keep the order). -o runs one part alone (reg,
- * nth, remap or bw), -k one kind of memory in reg and nth (ibv_reg_mr,
- * udmabuf, system_heap, test_exporter), -d one device (rxe0 or siw0):
- * what harness/guest-bench.sh runs under perf to see where the time goes.
+ * throughput figure, -R the rounds they are cut into, -m its message size
+ * (64 KiB), -c the test exporter's chunk order (0: chunks of one page, each
+ * an entry of the scatter table, its worst case; its moves keep the order).
+ * -o runs one part alone (reg, nth, remap or bw), -k one kind of memory in
+ * reg and nth (ibv_reg_mr, udmabuf, system_heap, test_exporter), -d one
+ * device (rxe0 or siw0): what harness/guest-bench.sh runs under perf to see
+ * where the time goes.
  *
  *  1. reg, dereg: ibv_reg_mr() of touched anonymous memory against
  *     ibv_reg_dmabuf_mr() of a udmabuf (memfd pages), a buffer of the
@@ -33,7 +34,8 @@
  *     registration of the same size and its first WRITE (reg_first_write).
  *  4. write_bw: RDMA WRITE throughput into an MR of each kind, and into the
  *     test exporter's while a second thread moves it 1, 10 and 100 times a
- *     second.
+ *     second; in rounds, each a slice of every figure in turn, one line a
+ *     slice.
  *
  * 3 and 4 run on rxe0 alone: siw pins its dma-buf for as long as an MR
  * holds it (a move is refused with EBUSY), and two siw QPs connect only
@@ -53,6 +55,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -119,6 +122,7 @@ struct opts {
 	size_t one_size;		/* -s */
 	int reps;
 	double seconds;
+	int rounds;			/* -R: slices of a throughput figure */
 	size_t msg;
 	const char *only;		/* -o: one part */
 	int kind;			/* -k: one kind, or -1 */
@@ -837,90 +841,114 @@ static double write_bw(struct pair *p, const struct buf *b, uint32_t rkey,
 	return done * msg / ((last - t0) / 1e6);
 }
 
+/* A throughput figure: WRITEs into an MR of @kind, moved @rate times a second. */
+struct bw_figure {
+	enum mem_kind kind;
+	unsigned int rate;
+};
+
+static const struct bw_figure bw_figures[] = {
+	{ PLAIN, 0 }, { UDMABUF, 0 }, { SYSTEM_HEAP, 0 }, { TEST_EXPORTER, 0 },
+	{ TEST_EXPORTER, 1 }, { TEST_EXPORTER, 10 }, { TEST_EXPORTER, 100 },
+};
+
+/*
+ * One slice of a throughput figure: @secs seconds of WRITEs into @mr of @b,
+ * a mover thread moving @b @rate times a second meanwhile. Its line says
+ * the round and the CPU the writer ended on. -1 if the QPs cannot go on.
+ */
+static int bw_slice(const struct dev *d, struct pair *p, const struct buf *b,
+		    const struct ibv_mr *mr, unsigned int rate, int round,
+		    double secs, const struct opts *o)
+{
+	struct mover m = { .b = b, .rate = rate };
+	long rnr0, held0, remaps0;
+	unsigned long msgs = 0;
+	pthread_t thread;
+	double bps;
+
+	rnr0 = rc_hw_counter("rxe0", "dmabuf_rnr_nak_sent");
+	held0 = rc_hw_counter("rxe0", "dmabuf_request_held");
+	remaps0 = rc_hw_counter("rxe0", "dmabuf_remaps");
+	if (rate && pthread_create(&thread, NULL, mover, &m)) {
+		put_error("write_bw", d->name, kind_names[b->kind], b->size,
+			  "start the mover");
+		return 0;
+	}
+	bps = write_bw(p, b, mr->rkey, o->msg, secs, &msgs);
+	if (bps < 0)
+		put_error("write_bw", d->name, kind_names[b->kind], b->size,
+			  "RDMA WRITE");
+	atomic_store(&m.stop, true);
+	if (rate)
+		pthread_join(thread, NULL);
+	if (bps < 0)
+		return -1;
+	if (m.error) {
+		errno = m.error;
+		put_error("write_bw", d->name, kind_names[b->kind], b->size,
+			  "move");
+	}
+	printf("bench: write_bw dev=%s kind=%s size=%zu msg=%zu moves_per_s=%u round=%d",
+	       d->name, kind_names[b->kind], b->size, o->msg, rate, round);
+	printf(" MBps=%.2f msgs=%lu seconds=%.1f moves=%lu held=%ld rnr_naks=%ld remaps=%ld cpu=%d\n",
+	       bps / 1e6, msgs, secs, m.moves,
+	       rc_hw_counter("rxe0", "dmabuf_request_held") - held0,
+	       rc_hw_counter("rxe0", "dmabuf_rnr_nak_sent") - rnr0,
+	       rc_hw_counter("rxe0", "dmabuf_remaps") - remaps0, sched_getcpu());
+	figures++;
+	return 0;
+}
+
 /*
  * 4. RDMA WRITE throughput into an MR of each kind, and into the test
- * exporter's while a mover thread moves it at each of move_rates[].
- * -1 if the QPs cannot go on.
+ * exporter's while a mover thread moves it at each rate of bw_figures[].
+ * The emulated guest's throughput drifts and flips over seconds, so that
+ * figures measured one after the other differ by more than what they
+ * measure: each figure is cut into -R slices, taken in rounds of one slice
+ * of every figure, and a figure is compared with its baseline round by
+ * round (harness/bench_table.py). -1 if the QPs cannot go on.
  */
 static int bench_bw(const struct dev *d, struct pair *p, const struct opts *o)
 {
 	size_t size = o->msg > BW_SIZE ? o->msg : BW_SIZE;
-	long rnr0, held0, remaps0;
-	unsigned long msgs;
-	double plain = 0, bps;
-	struct ibv_mr *mr;
+	double secs = o->seconds / o->rounds;
+	struct ibv_mr *mr[NR_KINDS] = { NULL };
+	struct buf b[NR_KINDS];
+	bool moving = true;
 	const char *why;
+	int k, round, ret = 0;
 	unsigned int i;
-	pthread_t thread;
-	struct buf b;
-	int k;
 
 	size = (size + 4 * KiB - 1) & ~(4 * KiB - 1);
 	for (k = 0; k < NR_KINDS; k++) {
-		why = buf_create(&b, k, size);
-		mr = why ? NULL : buf_reg(d->pd, &b);
+		why = buf_create(&b[k], k, size);
+		mr[k] = why ? NULL : buf_reg(d->pd, &b[k]);
 		if (why)
 			put_skip("write_bw", d->name, kind_names[k], size, why);
-		else if (!mr)
+		else if (!mr[k])
 			put_reg_failure("write_bw", d, k, size);
-		if (!mr) {
-			buf_destroy(&b);
-			continue;
-		}
-		for (i = 0; i < ARRAY_SIZE(move_rates); i++) {
-			struct mover m = { .b = &b, .rate = move_rates[i] };
-
-			if (m.rate && k != TEST_EXPORTER)
-				break;
-			if (m.rate && buf_map_pins(&b)) {
-				put_skip("write_bw", d->name, kind_names[k], size,
-					 "no CONFIG_DMABUF_MOVE_NOTIFY: a mapped buffer never moves");
-				break;
-			}
-			rnr0 = rc_hw_counter("rxe0", "dmabuf_rnr_nak_sent");
-			held0 = rc_hw_counter("rxe0", "dmabuf_request_held");
-			remaps0 = rc_hw_counter("rxe0", "dmabuf_remaps");
-			if (m.rate && pthread_create(&thread, NULL, mover, &m)) {
-				put_error("write_bw", d->name, kind_names[k],
-					  size, "start the mover");
-				break;
-			}
-			bps = write_bw(p, &b, mr->rkey, o->msg, o->seconds,
-				       &msgs);
-			if (bps < 0)
-				put_error("write_bw", d->name, kind_names[k],
-					  size, "RDMA WRITE");
-			atomic_store(&m.stop, true);
-			if (m.rate)
-				pthread_join(thread, NULL);
-			if (bps < 0) {
-				ibv_dereg_mr(mr);
-				buf_destroy(&b);
-				return -1;
-			}
-			if (m.error) {
-				errno = m.error;
-				put_error("write_bw", d->name, kind_names[k],
-					  size, "move");
-			}
-			if (k == PLAIN)
-				plain = bps;
-			printf("bench: write_bw dev=%s kind=%s size=%zu msg=%zu moves_per_s=%u",
-			       d->name, kind_names[k], size, o->msg, m.rate);
-			printf(" MBps=%.2f msgs=%lu seconds=%.0f moves=%lu held=%ld rnr_naks=%ld remaps=%ld",
-			       bps / 1e6, msgs, o->seconds, m.moves,
-			       rc_hw_counter("rxe0", "dmabuf_request_held") - held0,
-			       rc_hw_counter("rxe0", "dmabuf_rnr_nak_sent") - rnr0,
-			       rc_hw_counter("rxe0", "dmabuf_remaps") - remaps0);
-			if (k != PLAIN && plain > 0)
-				printf(" vs_ibv_reg_mr=%.2f", bps / plain);
-			putchar('\n');
-			figures++;
-		}
-		ibv_dereg_mr(mr);
-		buf_destroy(&b);
 	}
-	return 0;
+	if (mr[TEST_EXPORTER] && buf_map_pins(&b[TEST_EXPORTER])) {
+		put_skip("write_bw", d->name, kind_names[TEST_EXPORTER], size,
+			 "no CONFIG_DMABUF_MOVE_NOTIFY: a mapped buffer never moves");
+		moving = false;
+	}
+	for (round = 1; round <= o->rounds && !ret; round++)
+		for (i = 0; i < ARRAY_SIZE(bw_figures) && !ret; i++) {
+			const struct bw_figure *f = &bw_figures[i];
+
+			if (!mr[f->kind] || (f->rate && !moving))
+				continue;
+			ret = bw_slice(d, p, &b[f->kind], mr[f->kind], f->rate,
+				       round, secs, o);
+		}
+	for (k = 0; k < NR_KINDS; k++) {
+		if (mr[k])
+			ibv_dereg_mr(mr[k]);
+		buf_destroy(&b[k]);
+	}
+	return ret;
 }
 
 /* Whether -o leaves @part to run. */
@@ -994,10 +1022,10 @@ static size_t parse_size(const char *s)
 static void print_usage(void)
 {
 	printf("usage: dmabuf_bench short|full [-s SIZE] [-r REPS] [-t SECONDS]\n"
-	       "                    [-m MSG] [-c ORDER] [-o reg|nth|remap|bw]\n"
+	       "                    [-R ROUNDS] [-m MSG] [-c ORDER] [-o reg|nth|remap|bw]\n"
 	       "                    [-k KIND] [-d rxe0|siw0]\n"
 	       "  short: one size (1M), 5 repetitions, 2 s per throughput figure\n"
-	       "  full: 4K to 256M, 9 repetitions, 10 s per throughput figure\n"
+	       "  full: 4K to 256M, 9 repetitions, 10 s per throughput figure in 5 rounds\n"
 	       "A benchmark (bench: lines), not a test: without a form, nothing runs.\n");
 }
 
@@ -1014,16 +1042,18 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		o->one_size = MiB;
 		o->reps = 5;
 		o->seconds = 2;
+		o->rounds = 1;
 	} else if (!strcmp(o->form, "full")) {
 		o->sizes = full_sizes;
 		o->nr_sizes = ARRAY_SIZE(full_sizes);
 		o->reps = 9;
 		o->seconds = 10;
+		o->rounds = 5;
 	} else {
 		return -1;
 	}
 	/* getopt() takes the form for the program's name. */
-	while ((c = getopt(argc - 1, argv + 1, "s:r:t:m:c:o:k:d:")) != -1) {
+	while ((c = getopt(argc - 1, argv + 1, "s:r:t:R:m:c:o:k:d:")) != -1) {
 		switch (c) {
 		case 's':
 			o->one_size = parse_size(optarg);
@@ -1039,6 +1069,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 't':
 			o->seconds = atof(optarg);
 			if (o->seconds <= 0)
+				return -1;
+			break;
+		case 'R':
+			o->rounds = atoi(optarg);
+			if (o->rounds < 1)
 				return -1;
 			break;
 		case 'm':
@@ -1114,8 +1149,8 @@ int main(int argc, char **argv)
 	printf("bench: start form=%s sizes=", o.form);
 	for (i = 0; i < o.nr_sizes; i++)
 		printf("%s%zu", i ? "," : "", o.sizes[i]);
-	printf(" reps=%d seconds=%.0f msg=%zu depth=%d chunk_order=%u",
-	       o.reps, o.seconds, o.msg, DEPTH, chunk_order);
+	printf(" reps=%d seconds=%.0f rounds=%d msg=%zu depth=%d chunk_order=%u",
+	       o.reps, o.seconds, o.rounds, o.msg, DEPTH, chunk_order);
 	printf(" kernel=%s mem_available_mib=%ld\n", u.release,
 	       mem_available() / (long)MiB);
 	t0 = now_us();

@@ -556,6 +556,19 @@ class Gate(unittest.TestCase):
         return [r for r in self.judge(console=KUNIT + INIT + console + END,
                                       expected=EXPECTED + 'bench short\n') if r[0] == 'bench']
 
+    def bench_md(self, console):
+        """bench.md, as harness/bench_table.py writes it from @console."""
+        import bench_table
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'console.log')
+            with open(path, 'w') as f:
+                f.write(console)
+            with contextlib.redirect_stdout(io.StringIO()):
+                rc = bench_table.main([path, d, '--no-plot'])
+            self.assertEqual(rc, 0)
+            with open(os.path.join(d, 'bench.md')) as f:
+                return f.read()
+
     def test_bench_short_form_passes_with_a_row_per_program(self):
         rows = self.bench(self.bench_console())
         self.assertEqual(len(rows), 1 + 15)
@@ -595,44 +608,59 @@ class Gate(unittest.TestCase):
                          ['perftest ib_write_bw, plain memory'])
 
     def test_bench_table_has_the_ratio_and_the_target(self):
-        import bench_table
         c = self.bench_console() + (
             'bench: dereg dev=rxe0 kind=ibv_reg_mr size=1048576 n=5 us=100.0 min_us=1 max_us=1\n'
             'bench: reg dev=rxe0 kind=udmabuf size=1048576 n=5 us=30.0 min_us=1 max_us=1\n'
             'bench: dereg dev=rxe0 kind=udmabuf size=1048576 n=5 us=20.0 min_us=1 max_us=1\n')
-        with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, 'console.log')
-            with open(path, 'w') as f:
-                f.write(c)
-            with contextlib.redirect_stdout(io.StringIO()):
-                rc = bench_table.main([path, d, '--no-plot'])
-            with open(os.path.join(d, 'bench.md')) as f:
-                md = f.read()
-        self.assertEqual(rc, 0)
+        md = self.bench_md(c)
         self.assertIn('| rxe0 | 1 MiB | udmabuf | 50.0 |  | 50.0 | 200 | 0.25 |', md)
         self.assertIn('at 1 MiB (udmabuf, system heap) | met | ratio(s) 0.25 |', md)
-        self.assertIn('| write_bw | udmabuf | 79.9 | MB/sec |  | 79.9 | 1.00 | 1/1 |', md)
+        self.assertIn('| write_bw | udmabuf | 79.9 | MB/sec |  | 79.9 | 1.00 |  | 1/1 |', md)
         self.assertIn('only the ratios mean something', md)
 
     def test_bench_table_shows_the_floor_of_a_second_mr(self):
-        import bench_table
         line = ('bench: nth_mr dev=rxe0 kind=udmabuf size=%d n=5 us=%s min_us=1 max_us=1 '
                 'nth=%d vs_first=1\n')
         c = self.bench_console() + ''.join(line % f for f in (
             (4096, '20.0', 1), (4096, '18.0', 2), (1048576, '60.0', 1), (1048576, '24.0', 2)))
-        with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, 'console.log')
-            with open(path, 'w') as f:
-                f.write(c)
-            with contextlib.redirect_stdout(io.StringIO()):
-                bench_table.main([path, d, '--no-plot'])
-            with open(os.path.join(d, 'bench.md')) as f:
-                md = f.read()
+        md = self.bench_md(c)
         # Judged at 1 MiB only, the page's second MR (18 us) its floor.
         self.assertIn('| a second dma-buf MR on the same buffer <= 0.2x the first, at 1 MiB '
                       '| NOT met | ratio(s) rxe0 udmabuf 0.40; floor, a second MR on a buffer of one page '
                       'against this first: 0.30 |', md)
         self.assertNotIn('the first, at 4 KiB', md)
+
+    def test_bench_table_pairs_throughput_slices_by_round(self):
+        line = ('bench: write_bw dev=rxe0 kind=test_exporter size=1048576 msg=65536 '
+                'moves_per_s=%d round=%d MBps=%s msgs=1 seconds=2.0 moves=%d held=1 '
+                'rnr_naks=0 remaps=1 cpu=0\n')
+        # The baseline flips 70, 50, 70; the moving figure's slices are 0.9 of
+        # their round's but its median is 0.64 of the baseline's.
+        c = self.bench_console() + ''.join(line % f for f in (
+            (0, 1, '70.0', 0), (100, 1, '63.0', 150), (0, 2, '50.0', 0), (100, 2, '45.0', 160),
+            (0, 3, '70.0', 0), (100, 3, '45.0', 170)))
+        md = self.bench_md(c)
+        self.assertIn('| rxe0 | test_exporter | 100 | 45.0 | 45.0-63.0 | 3 | 480 | 3 | 0 '
+                      '| 70.0 (no moves) | 0.90 | 0.64-0.90 |', md)
+        self.assertIn('| WRITE throughput with 100 moves/s >= 0.8x no moves | met | ratio(s) 0.90 |', md)
+        # Slices that do not pair up: the ratio of the medians, said so.
+        c = c.replace('round=3 MBps=45.0', 'round=4 MBps=45.0')
+        md = self.bench_md(c)
+        self.assertIn('| 70.0 (no moves) | 0.64 | of the medians |', md)
+
+    def test_bench_table_pairs_perftest_runs(self):
+        c = ('bench: reg dev=rxe0 kind=ibv_reg_mr size=1048576 n=5 us=100.0 min_us=90.0 '
+             'max_us=120.0\nperftest: test=write_bw header: %s\n' % self.BW_HDR)
+        for run, plain, dmabuf in ((1, '60.0', '59.0'), (2, '40.0', '39.0'), (3, '60.0', '39.0'),
+                                   (4, '55.0', '0.00')):
+            c += ''.join('perftest: test=write_bw mem=%s run=%d/4 exit=0 result: '
+                         '65536 100 80.5 %s 0.0012\n' % (m, run, v)
+                         for m, v in (('plain', plain), ('udmabuf', dmabuf)))
+        md = self.bench_md(c)
+        # Run by run 0.98, 0.97, 0.65 (the 4th run's 0.00 is no figure): the
+        # median 0.97, where the medians' ratio (39 of 57.5) would say 0.68.
+        self.assertIn('| write_bw | udmabuf | 39.0 | MB/sec | 39.0-59.0 | 57.5 | 0.97 | 0.65-0.98 | 3/4 |',
+                      md)
 
     def test_bench_table_shows_where_the_time_goes(self):
         import bench_table
