@@ -25,6 +25,13 @@ ln -s /proc/self/fd/0 /dev/stdin
 ln -s /proc/self/fd/1 /dev/stdout
 ln -s /proc/self/fd/2 /dev/stderr
 exec </dev/console >/dev/console 2>&1
+# kmemleak's automatic scan off: its first scan, 60 s after it starts, took
+# a minute of our emulated KASAN guest, and each allocation and free on the
+# other vCPU waited for the scanner's lock meanwhile; the vCPU taking in the
+# twin's packets then could not keep up with the peer's resent bursts, and
+# a dma-buf MR's remap waited 30 s behind them (make twin, session 24). The
+# health check's two scans at the end still find every leak.
+[ ! -e /sys/kernel/debug/kmemleak ] || echo scan=off >/sys/kernel/debug/kmemleak
 
 say() { echo "harness: [$(cut -d' ' -f1 /proc/uptime)] $*"; }
 tap=$(sed -n 's/.*harness.tap=\([^ ]*\).*/\1/p' /proc/cmdline)
@@ -95,7 +102,19 @@ if [ "$mode" = twin ]; then
 		echo 16384 >$tr/buffer_size_kb
 		echo 1 >$tr/events/rxe/enable && echo 1 >$tr/events/ib_umem_dmabuf/enable &&
 			say "twin: tracing rxe's and ib_umem_dmabuf's events"
+		# At a failed case (dmabuf_peer's dump_counters()): the last 300
+		# moves, maps and remaps, then the last 60 deferrals.
+		cat >/tmp/twin-trace <<-EOT
+		#!/bin/sh
+		grep -v '^#' $tr/trace | grep -v 'rxe_dmabuf_defer\|rxe_dmabuf_resume' | tail -n 300 | sed 's/^/trace: /'
+		grep -v '^#' $tr/trace | grep 'rxe_dmabuf_defer\|rxe_dmabuf_resume' | tail -n 60 | sed 's/^/trace: /'
+		EOT
+		chmod +x /tmp/twin-trace
+		export DMABUF_PEER_TRACE=/tmp/twin-trace
 	fi
+	# harness.twin_rounds=N (TWIN_ROUNDS): N rounds of the moving cases.
+	TWIN_ROUNDS=$(sed -n 's/.*harness.twin_rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
+	export TWIN_ROUNDS
 	say "twin: start"
 	if [ -n "$demo" ]; then
 		/kselftest/harness/dmabuf_peer ours rxe1 10.0.9.1 demo

@@ -14,7 +14,9 @@
 # out/twin/link.pcap; TWIN_PEER_TRACE=1 has the stock peer log its rxe
 # completer's states and print the last of them (peer-init.sh), and
 # TWIN_TRACE=1 has our guest print its rxe trace events (guest-init.sh).
-# TWIN_PEER_SMP sets the peer's vCPUs (1).
+# TWIN_PEER_SMP sets the peer's vCPUs (1). TWIN_ROUNDS=N runs N rounds of
+# the moving cases instead of 3 (a longer run: about 10 s a round; the
+# time limit grows with it).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -37,6 +39,9 @@ if [ "${TWIN_PEER:-debian}" = ours ]; then
 else
 	what="Debian's $(ls "$CACHE"/peer/*.deb | sed 's/.*linux-image-//; s/_amd64.deb//') as the peer"
 fi
+rounds=${TWIN_ROUNDS:-3}
+case $rounds in '' | *[!0-9]* | 0) die "TWIN_ROUNDS=$rounds: a number of rounds, 1 or more" ;; esac
+timeout=${TWIN_TIMEOUT:-$((900 + 30 * (rounds > 3 ? rounds - 3 : 0)))}
 step "two machines: our kernel and $what, on a link (port $port)"
 # Ours listens; the peer connects once ours is up (QEMU opens the socket
 # before the guest boots).
@@ -48,7 +53,7 @@ initrd=$OUT/initramfs.cpio.gz
 dump=
 [ -z "${TWIN_PCAP:-}" ] || dump=" -object filter-dump,id=d0,netdev=n0,file=$tw/link.pcap"
 INITRD=$initrd OUT=$tw/ours NIC="$(nic listen 52:54:00:00:09:01 52:54:00:00:0a:01)$dump" \
-	BOOT_APPEND="pci=noacpi ${TWIN_DEMO:+harness.twin=demo }${TWIN_TRACE:+harness.twin_trace=1 }${BOOT_APPEND:-}" GUEST_TIMEOUT=${TWIN_TIMEOUT:-900} \
+	BOOT_APPEND="pci=noacpi ${TWIN_DEMO:+harness.twin=demo }${TWIN_TRACE:+harness.twin_trace=1 }${TWIN_ROUNDS:+harness.twin_rounds=$TWIN_ROUNDS }${BOOT_APPEND:-}" GUEST_TIMEOUT=$timeout \
 	"$TOP/harness/boot.sh" twin >"$tw/ours/boot.log" 2>&1 &
 ours=$!
 i=0
@@ -63,7 +68,7 @@ else
 		"BOOT_APPEND=${TWIN_PEER_TRACE:+harness.peer_trace=1 log_buf_len=16M}")
 fi
 env "${peer[@]}" OUT="$tw/peer" SMP=${TWIN_PEER_SMP:-1} NIC="$(nic connect 52:54:00:00:09:02 52:54:00:00:0a:02)" \
-	GUEST_TIMEOUT="${TWIN_TIMEOUT:-900}" "$TOP/harness/boot.sh" peer 2>&1 | sed 's/^/    peer /'
+	GUEST_TIMEOUT="$timeout" "$TOP/harness/boot.sh" peer 2>&1 | sed 's/^/    peer /'
 prc=${PIPESTATUS[0]}
 wait $ours
 orc=$?

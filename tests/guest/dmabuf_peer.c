@@ -246,7 +246,8 @@ static void dump_counters(const char *who)
 		"retry_rnr_exceeded_err", "completer_retry_err", "send_err",
 		"dmabuf_request_held", "dmabuf_rnr_nak_sent",
 		"dmabuf_read_reply_held", "dmabuf_send_deferred",
-		"dmabuf_response_deferred", "dmabuf_remaps", "dmabuf_moves",
+		"dmabuf_response_deferred", "dmabuf_remaps",
+		"dmabuf_remap_failures", "dmabuf_moves",
 		"dmabuf_max_unmapped_us",
 	};
 	char path[160];
@@ -267,7 +268,11 @@ static void dump_counters(const char *who)
 		fclose(f);
 	}
 	printf("\n");
-	/* harness/peer-init.sh's trace of the stock rxe, at the moment. */
+	/*
+	 * The side's trace at the moment: the stock peer's rxe states
+	 * (peer-init.sh, TWIN_PEER_TRACE=1), our rxe's and dma-buf umems'
+	 * events (guest-init.sh, TWIN_TRACE=1).
+	 */
 	if (getenv("DMABUF_PEER_TRACE")) {
 		fflush(stdout);
 		if (system(getenv("DMABUF_PEER_TRACE")))
@@ -1127,7 +1132,7 @@ static int ours(const char *addr, const char *siw_addr)
 	long moves0, rnr0, def0, remaps0, held0, held, rnr;
 	struct side s = { 0 };
 	unsigned int seed = 1;
-	int lsock, one = 1, k, round;
+	int lsock, one = 1, k, round, rounds = 3;
 	struct pollfd pfd = { .events = POLLIN };
 	struct timeval tmo = { .tv_sec = PEER_WAIT_S };
 	struct msg hello;
@@ -1205,8 +1210,12 @@ static int ours(const char *addr, const char *siw_addr)
 			def0 = deferrals();
 			rnr0 = counter("dmabuf_rnr_nak_sent");
 			held0 = counter("dmabuf_request_held");
+			/* harness/twin.sh's TWIN_ROUNDS, for a longer run. */
+			if (getenv("TWIN_ROUNDS") && atoi(getenv("TWIN_ROUNDS")) > 0)
+				rounds = atoi(getenv("TWIN_ROUNDS"));
+			printf("twin: moving rounds: %d\n", rounds);
 			move_start(&mv, fd);
-			for (round = 1; round <= 3; round++) {
+			for (round = 1; round <= rounds; round++) {
 				snprintf(tag, sizeof(tag), "test exporter moving, round %d", round);
 				five(&s, tag, seed);
 				seed += 5;

@@ -722,6 +722,17 @@ class Twin(unittest.TestCase):
         cut = self.OURS.split('twin: summary')[0]
         self.assertEqual(self.bad(ours=cut)[0][:3], ('twin', 'fail', 'every case ran'))
 
+    def test_more_moving_rounds_expect_five_cases_each(self):
+        # TWIN_ROUNDS=4: one round past config/expected's three, five
+        # cases more; the count the manifest says alone no longer does.
+        ours = self.OURS.replace('twin: ok udmabuf: both',
+                                 'twin: moving rounds: 4\ntwin: ok udmabuf: both')
+        ours = ours.replace('cases=2', 'cases=7') + ''.join(
+            'twin: ok moving, round 4: case %d -- 0 of 1048576 bytes wrong\n' % i
+            for i in range(5))
+        self.assertEqual(self.bad(ours=ours), [])
+        self.assertEqual(self.bad(ours=ours, cases=7)[0][:3], ('twin', 'fail', 'every case ran'))
+
     def test_demo_needs_a_case_not_the_manifests_count(self):
         # make run's part (results.py --twin-demo): no count to meet, but
         # a run without a single case is no demo.
