@@ -112,6 +112,16 @@ if [ "$mode" = twin ]; then
 		chmod +x /tmp/twin-trace
 		export DMABUF_PEER_TRACE=/tmp/twin-trace
 	fi
+	# The link's interrupts (and so its softirq: virtio-net, UDP, rxe's
+	# responder) on vCPU 0, unbound work items (the remap of a moved
+	# dma-buf MR among them) on vCPU 1: with both on one vCPU, the peer's
+	# resent bursts kept it busy in softirq while the MR was unmapped and
+	# the remap waited 20-34 s behind them (make twin, session 24).
+	for irq in $(sed -n 's/^ *\([0-9]*\):.*virtio.*/\1/p' /proc/interrupts); do
+		echo 1 >/proc/irq/$irq/smp_affinity 2>/dev/null || say "twin: IRQ $irq stays on every vCPU"
+	done
+	echo 2 >/sys/devices/virtual/workqueue/cpumask &&
+		say "twin: the link's IRQs on vCPU 0 ($(sed -n 's/^ *\([0-9]*\):.*virtio.*/\1/p' /proc/interrupts | tr '\n' ' ')), unbound work on vCPU 1"
 	# harness.twin_rounds=N (TWIN_ROUNDS): N rounds of the moving cases.
 	TWIN_ROUNDS=$(sed -n 's/.*harness.twin_rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
 	export TWIN_ROUNDS
