@@ -25,12 +25,11 @@ ln -s /proc/self/fd/0 /dev/stdin
 ln -s /proc/self/fd/1 /dev/stdout
 ln -s /proc/self/fd/2 /dev/stderr
 exec </dev/console >/dev/console 2>&1
-# kmemleak's automatic scan off: its first scan, 60 s after it starts, took
-# a minute of our emulated KASAN guest, and each allocation and free on the
-# other vCPU waited for the scanner's lock meanwhile; the vCPU taking in the
-# twin's packets then could not keep up with the peer's resent bursts, and
-# a dma-buf MR's remap waited 30 s behind them (make twin, session 24). The
-# health check's two scans at the end still find every leak.
+# kmemleak's automatic scan off: its first scan, 60 s after it starts, takes
+# a minute of our emulated KASAN guest, every allocation and free meanwhile
+# waiting for the scanner's lock, at a time no test chose (in make twin it
+# made the remap stall below likely early in a run). The health check's two
+# scans at the end still find every leak.
 [ ! -e /sys/kernel/debug/kmemleak ] || echo scan=off >/sys/kernel/debug/kmemleak
 
 say() { echo "harness: [$(cut -d' ' -f1 /proc/uptime)] $*"; }
@@ -103,7 +102,8 @@ if [ "$mode" = twin ]; then
 		echo 1 >$tr/events/rxe/enable && echo 1 >$tr/events/ib_umem_dmabuf/enable &&
 			say "twin: tracing rxe's and ib_umem_dmabuf's events"
 		# At a failed case (dmabuf_peer's dump_counters()): the last 300
-		# moves, maps and remaps, then the last 60 deferrals.
+		# events but deferrals (moves, maps, remaps, ...), then the last
+		# 60 deferrals and resumes.
 		cat >/tmp/twin-trace <<-EOT
 		#!/bin/sh
 		grep -v '^#' $tr/trace | grep -v 'rxe_dmabuf_defer\|rxe_dmabuf_resume' | tail -n 300 | sed 's/^/trace: /'
@@ -117,11 +117,12 @@ if [ "$mode" = twin ]; then
 	# dma-buf MR among them) on vCPU 1: with both on one vCPU, the peer's
 	# resent bursts kept it busy in softirq while the MR was unmapped and
 	# the remap waited 20-34 s behind them (make twin, session 24).
-	for irq in $(sed -n 's/^ *\([0-9]*\):.*virtio.*/\1/p' /proc/interrupts); do
+	irqs=$(sed -n 's/^ *\([0-9]*\):.*virtio.*/\1/p' /proc/interrupts | tr '\n' ' ')
+	for irq in $irqs; do
 		echo 1 >/proc/irq/$irq/smp_affinity 2>/dev/null || say "twin: IRQ $irq stays on every vCPU"
 	done
 	echo 2 >/sys/devices/virtual/workqueue/cpumask &&
-		say "twin: the link's IRQs on vCPU 0 ($(sed -n 's/^ *\([0-9]*\):.*virtio.*/\1/p' /proc/interrupts | tr '\n' ' ')), unbound work on vCPU 1"
+		say "twin: the link's IRQs on vCPU 0 ($irqs), unbound work on vCPU 1"
 	# harness.twin_rounds=N (TWIN_ROUNDS): N rounds of the moving cases.
 	TWIN_ROUNDS=$(sed -n 's/.*harness.twin_rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
 	export TWIN_ROUNDS
