@@ -117,12 +117,17 @@ if [ "$mode" = twin ]; then
 	# dma-buf MR among them) on vCPU 1: with both on one vCPU, the peer's
 	# resent bursts kept it busy in softirq while the MR was unmapped and
 	# the remap waited 20-34 s behind them (make twin, session 24).
-	irqs=$(sed -n 's/^ *\([0-9]*\):.*virtio.*/\1/p' /proc/interrupts | tr '\n' ' ')
-	for irq in $irqs; do
-		echo 1 >/proc/irq/$irq/smp_affinity 2>/dev/null || say "twin: IRQ $irq stays on every vCPU"
-	done
-	echo 2 >/sys/devices/virtual/workqueue/cpumask &&
-		say "twin: the link's IRQs on vCPU 0 ($irqs), unbound work on vCPU 1"
+	# harness.twin_split=0 (TWIN_SPLIT=0) leaves both on every vCPU.
+	if grep -q 'harness.twin_split=0' /proc/cmdline; then
+		say "twin: the link's IRQs and unbound work on every vCPU (TWIN_SPLIT=0)"
+	else
+		irqs=$(sed -n 's/^ *\([0-9]*\):.*virtio.*/\1/p' /proc/interrupts | tr '\n' ' ')
+		for irq in $irqs; do
+			echo 1 >/proc/irq/$irq/smp_affinity 2>/dev/null || say "twin: IRQ $irq stays on every vCPU"
+		done
+		echo 2 >/sys/devices/virtual/workqueue/cpumask &&
+			say "twin: the link's IRQs on vCPU 0 ($irqs), unbound work on vCPU 1"
+	fi
 	# harness.twin_rounds=N (TWIN_ROUNDS): N rounds of the moving cases.
 	TWIN_ROUNDS=$(sed -n 's/.*harness.twin_rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
 	export TWIN_ROUNDS

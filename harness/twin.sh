@@ -16,7 +16,8 @@
 # TWIN_TRACE=1 has our guest print its rxe trace events (guest-init.sh).
 # TWIN_PEER_SMP sets the peer's vCPUs (1). TWIN_ROUNDS=N runs N rounds of
 # the moving cases instead of 3 (a longer run: about 10 s a round; the
-# time limit grows with it).
+# time limit grows with it). TWIN_SPLIT=0 leaves our guest's interrupts
+# and unbound work on both vCPUs (guest-init.sh splits them otherwise).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -53,7 +54,7 @@ initrd=$OUT/initramfs.cpio.gz
 dump=
 [ -z "${TWIN_PCAP:-}" ] || dump=" -object filter-dump,id=d0,netdev=n0,file=$tw/link.pcap"
 INITRD=$initrd OUT=$tw/ours NIC="$(nic listen 52:54:00:00:09:01 52:54:00:00:0a:01)$dump" \
-	BOOT_APPEND="pci=noacpi ${TWIN_DEMO:+harness.twin=demo }${TWIN_TRACE:+harness.twin_trace=1 }${TWIN_ROUNDS:+harness.twin_rounds=$TWIN_ROUNDS }${BOOT_APPEND:-}" GUEST_TIMEOUT=$timeout \
+	BOOT_APPEND="pci=noacpi ${TWIN_DEMO:+harness.twin=demo }${TWIN_TRACE:+harness.twin_trace=1 }${TWIN_ROUNDS:+harness.twin_rounds=$TWIN_ROUNDS }${TWIN_SPLIT:+harness.twin_split=$TWIN_SPLIT }${BOOT_APPEND:-}" GUEST_TIMEOUT=$timeout \
 	"$TOP/harness/boot.sh" twin >"$tw/ours/boot.log" 2>&1 &
 ours=$!
 i=0
