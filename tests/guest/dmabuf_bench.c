@@ -104,8 +104,6 @@ static const size_t full_sizes[] = {
 	4 * KiB, 64 * KiB, MiB, 16 * MiB, 64 * MiB, 256 * MiB,
 };
 
-static const unsigned int move_rates[] = { 0, 1, 10, 100 };
-
 enum mem_kind { PLAIN, UDMABUF, SYSTEM_HEAP, TEST_EXPORTER, NR_KINDS };
 
 static const char * const kind_names[NR_KINDS] = {
