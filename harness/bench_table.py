@@ -139,7 +139,7 @@ def registration(t, figures):
     plot = []
     for dev in devs:
         for size in sizes:
-            base = total(figures, dev, 'ibv_reg_mr', size)
+            base = median_reg_dereg(figures, dev, 'ibv_reg_mr', size)
             for kind in ('ibv_reg_mr',) + KINDS:
                 runs = pairs(figures, dev, kind, size)
                 if not runs:
@@ -208,7 +208,8 @@ def registration(t, figures):
     return plot
 
 
-def total(figures, dev, kind, size):
+def median_reg_dereg(figures, dev, kind, size):
+    """The median of the runs' registration + deregistration times (us)."""
     runs = pairs(figures, dev, kind, size)
     return med([r for r, _ in runs]) if runs else None
 
@@ -257,7 +258,8 @@ def paired(runs, base_runs):
             if float(b['MBps']) > 0]
 
 
-def summed(runs, field):
+def sum_or_unknown(runs, field):
+    """The sum of an integer field over the runs, as text; '?' if a run lacks it."""
     vals = [r.get(field) for r in runs]
     return str(sum(int(v) for v in vals)) if all(v and v.lstrip('-').isdigit() for v in vals) else '?'
 
@@ -285,7 +287,8 @@ def write_bw(t, figures):
             ratios = paired(runs, base_runs)
             ratio = med(ratios) if ratios else v / base
         t.row(key[1], key[2], key[4], fmt(v), spread(runs, 'MBps'), str(len(runs)),
-              summed(runs, 'moves'), summed(runs, 'held'), summed(runs, 'rnr_naks'),
+              sum_or_unknown(runs, 'moves'), sum_or_unknown(runs, 'held'),
+              sum_or_unknown(runs, 'rnr_naks'),
               '%s (%s)' % (fmt(base), base_name) if ratio else '', fmt(ratio) if ratio else '',
               '%s-%s' % (fmt(min(ratios)), fmt(max(ratios))) if ratios and len(ratios) > 1
               else ('of the medians' if ratio else ''))
