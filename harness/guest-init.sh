@@ -116,7 +116,9 @@ if [ "$mode" = twin ]; then
 	# responder) on vCPU 0, unbound work items (the remap of a moved
 	# dma-buf MR among them) on vCPU 1: with both on one vCPU, the peer's
 	# resent bursts kept it busy in softirq while the MR was unmapped and
-	# the remap waited 20-34 s behind them (make twin, session 24).
+	# the remap waited 20-34 s behind them (make twin, session 24). Patch
+	# 0083 (the RNR timer doubling) thins those bursts out; the split stays
+	# as a second guard on slow hosts.
 	# harness.twin_split=0 (TWIN_SPLIT=0) leaves both on every vCPU.
 	if grep -q 'harness.twin_split=0' /proc/cmdline; then
 		say "twin: the link's IRQs and unbound work on every vCPU (TWIN_SPLIT=0)"
